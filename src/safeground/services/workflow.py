@@ -1,0 +1,344 @@
+"""The report workflow: draft -> submitted -> approved or rejected, by named users.
+
+Only approved reports change the current state. Every step is one transaction: a
+refused step stores nothing. A report is checked against the rules when it is drafted
+(as if it and the pending reports before it were approved) and again when it is
+approved, against the approved state of that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from safeground.clock import Clock, SystemClock
+from safeground.domain import errors
+from safeground.domain.errors import RuleViolation
+from safeground.domain.model import (
+    Accident,
+    Record,
+    RecordType,
+    ReleaseRules,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Victim,
+)
+from safeground.domain.replay import in_force, order
+from safeground.domain.rules import apply
+from safeground.domain.victims import victims_from
+from safeground.store.base import Conflict, NewReport, Store
+
+#: Readable ids for new records: prefix and width of the counter.
+ID_FORMAT: Mapping[RecordType, tuple[str, int]] = {
+    RecordType.AREA: ("HA-", 6),
+    RecordType.ORGANISATION: ("ORG-", 4),
+    RecordType.TEAM: ("TEAM-", 4),
+    RecordType.ASSET: ("AS-", 6),
+    RecordType.EO_ITEM: ("EO-", 6),
+    RecordType.ACCIDENT: ("ACC-", 6),
+}
+
+#: Reports that create a part of an area carry its id: field name and prefix.
+_PART_IDS: Mapping[ReportKind, tuple[str, str]] = {
+    ReportKind.ACTIVITY: ("activity_id", "A"),
+    ReportKind.OUTCOME: ("outcome_id", "O"),
+    ReportKind.QA: ("qa_id", "Q"),
+}
+
+_CANDIDATE_ID = 2**62  # sorts after every stored report of the same day
+
+
+class Workflow:
+    """Files, submits and reviews reports against one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        rules: ReleaseRules | None = None,
+        four_eyes: bool = False,
+    ) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.rules = rules or ReleaseRules()
+        self.four_eyes = four_eyes
+
+    # --- steps ---------------------------------------------------------------------------
+    def draft(
+        self,
+        kind: ReportKind | str,
+        *,
+        author: str,
+        payload: Mapping[str, Any],
+        record_id: str | None = None,
+        report_date: date | None = None,
+        personal: Mapping[str, Any] | None = None,
+        supersedes: int | None = None,
+    ) -> Report:
+        """Store a new draft report and return it; RuleViolation if it could never be
+        approved as things stand (then nothing is stored)."""
+        kind = _kind(kind)
+        _named(author)
+        now = self.clock.now()
+        report_date = report_date or now.date()
+        with self.store.transaction():
+            original = self._superseded(supersedes, kind, record_id) if supersedes else None
+            if original is not None:
+                record_id = original.record_id
+            if record_id is None:
+                if not kind.creates_record:
+                    raise RuleViolation(errors.INVALID_REPORT, f"a {kind} report names its record")
+                record_id = self._new_id(kind.record_type)
+            payload = self._with_part_id(kind, record_id, dict(payload), original)
+            if personal is not None and kind is not ReportKind.ACCIDENT:
+                raise RuleViolation(
+                    errors.INVALID_REPORT, "only accident reports carry personal data (victims)"
+                )
+            candidate = Report(
+                id=_CANDIDATE_ID,
+                kind=kind,
+                record_id=record_id,
+                report_date=report_date,
+                payload=payload,
+                status=ReportStatus.APPROVED,
+                author=author,
+                created_at=now,
+                reviewed_at=now,
+                supersedes=supersedes,
+            )
+            self._check_draft(candidate, personal)
+            return self.store.add_report(
+                NewReport(
+                    kind=kind,
+                    record_id=record_id,
+                    report_date=report_date,
+                    payload=payload,
+                    author=author,
+                    created_at=now,
+                    supersedes=supersedes,
+                    personal=personal,
+                )
+            )
+
+    def edit(
+        self,
+        report_id: int,
+        *,
+        user: str,
+        payload: Mapping[str, Any],
+        report_date: date | None = None,
+    ) -> Report:
+        """Change a draft (its author only). Approved reports are never edited."""
+        with self.store.transaction():
+            report = self.store.report(report_id)
+            if report.status is ReportStatus.APPROVED:
+                raise RuleViolation(
+                    errors.APPROVED_REPORT_IMMUTABLE,
+                    f"report {report_id} is approved and cannot be edited; file a new report "
+                    f"that supersedes it",
+                )
+            if report.status is not ReportStatus.DRAFT:
+                raise RuleViolation(
+                    errors.WORKFLOW, f"report {report_id} is {report.status}; only drafts change"
+                )
+            if user != report.author:
+                raise RuleViolation(errors.WORKFLOW, f"only {report.author} edits their draft")
+            original = self.store.report(report.supersedes) if report.supersedes else None
+            payload = self._with_part_id(report.kind, report.record_id, dict(payload), original)
+            changed = replace(
+                report,
+                payload=payload,
+                report_date=report_date or report.report_date,
+                status=ReportStatus.APPROVED,
+                reviewed_at=self.clock.now(),
+            )
+            self._check_draft(changed, self.store.personal_data(report_id), skip=report_id)
+            self.store.update_draft(report_id, payload, changed.report_date)
+            return self.store.report(report_id)
+
+    def submit(self, report_id: int, *, user: str) -> Report:
+        _named(user)
+        with self.store.transaction():
+            return self._move(report_id, ReportStatus.DRAFT, ReportStatus.SUBMITTED, user)
+
+    def reject(self, report_id: int, *, user: str, reason: str) -> Report:
+        _named(user)
+        if not reason.strip():
+            raise RuleViolation(errors.WORKFLOW, "a rejection states its reason")
+        with self.store.transaction():
+            return self._move(
+                report_id, ReportStatus.SUBMITTED, ReportStatus.REJECTED, user, reason
+            )
+
+    def approve(self, report_id: int, *, user: str, note: str | None = None) -> Report:
+        """Approve a submitted report and bring the record's current state up to date, in
+        one transaction; RuleViolation (and nothing changed) if a rule refuses it."""
+        _named(user)
+        with self.store.transaction():
+            report = self.store.report(report_id)
+            if report.status is not ReportStatus.SUBMITTED:
+                raise RuleViolation(
+                    errors.WORKFLOW,
+                    f"report {report_id} is {report.status}; only submitted reports are approved",
+                )
+            if self.four_eyes and user == report.author:
+                raise RuleViolation(
+                    errors.WORKFLOW, f"{user} wrote report {report_id} and cannot approve it"
+                )
+            now = self.clock.now()
+            approved = replace(
+                report, status=ReportStatus.APPROVED, reviewed_by=user, reviewed_at=now
+            )
+            others = self.store.reports(record_type=report.record_type, record_id=report.record_id)
+            sequence = in_force([r for r in others if r.id != report_id] + [approved])
+            state = self._fold(sequence, approved)
+            stored = self._move(
+                report_id, ReportStatus.SUBMITTED, ReportStatus.APPROVED, user, note
+            )
+            if report.supersedes is not None:
+                self.store.mark_superseded(report.supersedes, report_id)
+            assert state is not None
+            self.store.put_record(state)
+            if isinstance(state, Accident) and report.kind is ReportKind.ACCIDENT:
+                self.store.put_victims(state.id, self._victims(sequence, state))
+            return stored
+
+    # --- helpers -------------------------------------------------------------------------
+    def _move(
+        self,
+        report_id: int,
+        expected: ReportStatus,
+        status: ReportStatus,
+        user: str,
+        note: str | None = None,
+    ) -> Report:
+        current = self.store.report(report_id).status
+        if current is not expected:
+            raise RuleViolation(
+                errors.WORKFLOW,
+                f"report {report_id} is {current}; it must be {expected} to become {status}",
+            )
+        try:
+            return self.store.set_status(
+                report_id, expected=expected, status=status, by=user, at=self.clock.now(), note=note
+            )
+        except Conflict as exc:
+            raise RuleViolation(errors.WORKFLOW, str(exc)) from exc
+
+    def _new_id(self, record_type: RecordType) -> str:
+        prefix, width = ID_FORMAT[record_type]
+        while True:
+            candidate = f"{prefix}{self.store.next_number(record_type.value):0{width}d}"
+            taken = self.store.record_exists(record_type, candidate) or self.store.reports(
+                record_type=record_type, record_id=candidate
+            )
+            if not taken:
+                return candidate
+
+    def _with_part_id(
+        self,
+        kind: ReportKind,
+        record_id: str,
+        payload: dict[str, Any],
+        original: Report | None,
+    ) -> dict[str, Any]:
+        if kind not in _PART_IDS:
+            return payload
+        field, prefix = _PART_IDS[kind]
+        if payload.get(field) is None:
+            if original is not None and original.payload.get(field) is not None:
+                payload[field] = original.payload[field]
+            else:
+                n = self.store.next_number(f"{record_id}/{field}")
+                payload[field] = f"{prefix}{n}"
+        return payload
+
+    def _superseded(self, report_id: int, kind: ReportKind, record_id: str | None) -> Report:
+        original = self.store.report(report_id)
+        if original.status is not ReportStatus.APPROVED or original.superseded_by is not None:
+            raise RuleViolation(
+                errors.WORKFLOW,
+                f"report {report_id} is not an approved report in force; only those are superseded",
+            )
+        if original.kind is not kind or record_id not in (None, original.record_id):
+            raise RuleViolation(
+                errors.WORKFLOW,
+                f"a correction of report {report_id} is a {original.kind} report on "
+                f"{original.record_id}",
+            )
+        return original
+
+    def _check_draft(
+        self,
+        candidate: Report,
+        personal: Mapping[str, Any] | None,
+        skip: int | None = None,
+    ) -> None:
+        """Refuse a report that the rules would refuse if it were approved now, after the
+        pending reports of its record that fit."""
+        reports = self.store.reports(
+            record_type=candidate.record_type, record_id=candidate.record_id
+        )
+        approved = in_force([r for r in reports if r.id != skip])
+        if candidate.supersedes is not None:
+            approved = [r for r in approved if r.id != candidate.supersedes]
+        pending = [
+            r
+            for r in reports
+            if r.status in (ReportStatus.DRAFT, ReportStatus.SUBMITTED)
+            and r.id != skip
+            and r.supersedes is None
+        ]
+        state: Record | None = None
+        for report in sorted([*approved, *pending, candidate], key=order):
+            if report.status is not ReportStatus.APPROVED:
+                try:
+                    state = apply(state, report, self.rules)
+                except RuleViolation:
+                    continue  # a pending report that does not fit is judged on its own
+            else:
+                state = self._apply(state, report, candidate)
+        if candidate.kind is ReportKind.ACCIDENT and isinstance(state, Accident):
+            victims_from(state, personal)
+
+    def _fold(self, sequence: Sequence[Report], new: Report) -> Record | None:
+        state: Record | None = None
+        for report in sequence:
+            state = self._apply(state, report, new)
+        return state
+
+    def _apply(self, state: Record | None, report: Report, new: Report) -> Record:
+        try:
+            return apply(state, report, self.rules)
+        except RuleViolation as exc:
+            if report.id in (new.id, _CANDIDATE_ID):
+                raise
+            # a backdated report can break a later one: refuse it, saying which
+            raise RuleViolation(
+                exc.rule,
+                f"with this report in force, the later report {report.id} would be refused: "
+                f"{exc.message}",
+            ) from exc
+
+    def _victims(self, sequence: Sequence[Report], accident: Accident) -> tuple[Victim, ...]:
+        reports = [r for r in sequence if r.kind is ReportKind.ACCIDENT]
+        return victims_from(accident, self.store.personal_data(reports[-1].id))
+
+
+def _kind(kind: ReportKind | str) -> ReportKind:
+    try:
+        return ReportKind(kind)
+    except ValueError as exc:
+        raise RuleViolation(
+            errors.INVALID_REPORT,
+            f"unknown report kind {kind!r}; kinds: {', '.join(ReportKind)}",
+        ) from exc
+
+
+def _named(user: str) -> None:
+    if not user or not user.strip():
+        raise RuleViolation(errors.WORKFLOW, "every change is made by a named user")

@@ -1,0 +1,172 @@
+"""The store contract: what every back-end (SQLite/GeoPackage, PostGIS) provides.
+
+Stores keep reports and the projection of approved reports (the current state, as map
+layers). They compute nothing: rules and geometry maths stay in the core.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from safeground.domain.accounting import AreaRow, ReleaseRow
+from safeground.domain.model import (
+    Record,
+    RecordType,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Victim,
+)
+
+
+class StoreError(Exception):
+    """The family of every error a store raises."""
+
+
+class NotFound(StoreError):
+    """No such database, report or record."""
+
+
+class Conflict(StoreError):
+    """The stored state is not what the write expected (a stale or out-of-turn change)."""
+
+
+class InvalidData(StoreError):
+    """The database refused the data (a constraint), or the file is not our database."""
+
+
+@dataclass(frozen=True)
+class NewReport:
+    kind: ReportKind
+    record_id: str
+    report_date: date
+    payload: Mapping[str, Any]
+    author: str
+    created_at: datetime
+    supersedes: int | None = None
+    personal: Mapping[str, Any] | None = None  # kept apart from the report
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer's rows, for export. ``geometries`` are ISO WKB, or None for a table."""
+
+    name: str
+    geometry_type: str | None
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    geometries: Sequence[bytes | None] | None
+    personal: bool = False
+
+
+#: The layers a store can hand out, in export order. Personal layers only on request.
+LAYERS: tuple[str, ...] = (
+    "hazard_areas",
+    "land_release",
+    "activities",
+    "qa_records",
+    "eo_items",
+    "accidents",
+    "assets",
+    "organisations",
+    "teams",
+)
+PERSONAL_LAYERS: tuple[str, ...] = ("victims",)
+
+
+class Store(ABC):
+    """A back-end. Every method that writes must be called inside ``transaction()``."""
+
+    url: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All or nothing: commit on success, roll back on any exception (re-entrant)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reports -------------------------------------------------------------------------
+    @abstractmethod
+    def add_report(self, new: NewReport) -> Report: ...
+
+    @abstractmethod
+    def report(self, report_id: int) -> Report:
+        """The report, or NotFound."""
+
+    @abstractmethod
+    def reports(
+        self,
+        *,
+        record_type: RecordType | None = None,
+        record_id: str | None = None,
+        status: ReportStatus | None = None,
+    ) -> list[Report]:
+        """Reports in id order, filtered."""
+
+    @abstractmethod
+    def iter_reports(self, status: ReportStatus | None = None) -> Iterator[Report]:
+        """Every report, in (record_type, record_id, id) order, streamed."""
+
+    @abstractmethod
+    def update_draft(self, report_id: int, payload: Mapping[str, Any], report_date: date) -> None:
+        """Change a draft's content; Conflict if the report is no longer a draft."""
+
+    @abstractmethod
+    def set_status(
+        self,
+        report_id: int,
+        *,
+        expected: ReportStatus,
+        status: ReportStatus,
+        by: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> Report:
+        """Move a report on; Conflict if its status is no longer ``expected``."""
+
+    @abstractmethod
+    def mark_superseded(self, report_id: int, by_report_id: int) -> None: ...
+
+    @abstractmethod
+    def personal_data(self, report_id: int) -> Mapping[str, Any] | None: ...
+
+    @abstractmethod
+    def next_number(self, name: str) -> int:
+        """1, 2, 3 … for each ``name``: the counter behind readable record ids."""
+
+    # --- the projection of approved reports --------------------------------------------
+    @abstractmethod
+    def record_exists(self, record_type: RecordType, record_id: str) -> bool: ...
+
+    @abstractmethod
+    def put_record(self, record: Record) -> None:
+        """Store the current state of a record (its layer rows), replacing the old."""
+
+    @abstractmethod
+    def put_victims(self, accident_id: str, victims: Sequence[Victim]) -> None: ...
+
+    @abstractmethod
+    def area_rows(self, status: str | None = None) -> list[AreaRow]: ...
+
+    @abstractmethod
+    def release_rows(self) -> list[ReleaseRow]: ...
+
+    @abstractmethod
+    def layer(self, name: str) -> Layer:
+        """One layer (from LAYERS or PERSONAL_LAYERS) for export."""
+
+    @abstractmethod
+    def projection_snapshot(self, record_type: RecordType, record_id: str) -> Any:
+        """The stored rows of one record, comparable with ``==``, for consistency checks."""

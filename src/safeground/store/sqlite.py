@@ -1,0 +1,500 @@
+"""The embedded store: one SQLite file that is a valid OGC GeoPackage.
+
+SQLite discipline: WAL journal, one writer with ``BEGIN IMMEDIATE``, every unit of work
+one transaction, ordered named migrations recorded in a table. Map layers (hazard areas,
+released land, finds, accidents, assets) are GeoPackage feature tables with R-tree
+indexes, so QGIS and GDAL open the file as it is. Personal data (victims, and the
+personal part of reports) lives in tables that are not registered as GeoPackage
+contents, so GIS clients do not list them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from safeground.domain.accounting import AreaRow, ReleaseRow
+from safeground.domain.model import (
+    OutcomeType,
+    Record,
+    RecordType,
+    Report,
+    ReportKind,
+    ReportStatus,
+    Victim,
+)
+from safeground.store import gpkg
+from safeground.store.base import (
+    Conflict,
+    InvalidData,
+    Layer,
+    NewReport,
+    NotFound,
+    Store,
+    StoreError,
+)
+from safeground.store.tables import (
+    RECORD_TABLES,
+    TABLES,
+    Row,
+    Table,
+    record_key,
+    rows_of,
+    victim_rows,
+)
+
+_REPORT_COLUMNS = (
+    "id, kind, record_id, report_date, payload, status, author, created_at, submitted_by, "
+    "submitted_at, reviewed_by, reviewed_at, review_note, supersedes, superseded_by"
+)
+
+
+def _table_ddl(table: Table) -> str:
+    cols = ["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL"]
+    if table.geometry_type:
+        cols.append(f"geom {table.geometry_type}")
+    cols += [f"{name} {type_}" for name, type_ in table.columns]
+    if table.unique:
+        cols.append(f"UNIQUE ({', '.join(table.unique)})")
+    ddl = f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(cols) + "\n);\n"
+    ddl += f"CREATE INDEX {table.name}_{table.key} ON {table.name} ({table.key});\n"
+    if table.personal:
+        return ddl  # not registered: GIS clients do not list personal data
+    if table.geometry_type:
+        return ddl + gpkg.feature_table_sql(
+            table.name, "geom", table.geometry_type, table.description
+        )
+    return ddl + gpkg.attribute_table_sql(table.name, table.description)
+
+
+_REGISTER_SQL = """
+CREATE TABLE reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  kind TEXT NOT NULL,
+  record_type TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  report_date DATE NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'approved', 'rejected')),
+  author TEXT NOT NULL,
+  created_at DATETIME NOT NULL,
+  submitted_by TEXT,
+  submitted_at DATETIME,
+  reviewed_by TEXT,
+  reviewed_at DATETIME,
+  review_note TEXT,
+  supersedes INTEGER REFERENCES reports (id),
+  superseded_by INTEGER REFERENCES reports (id)
+);
+CREATE INDEX reports_record ON reports (record_type, record_id);
+CREATE INDEX reports_status ON reports (status);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
+ VALUES ('reports', 'attributes', 'reports', 'Every dated report, draft to approved');
+-- Approved reports are history: never edited, never deleted. A correction is a new
+-- report that supersedes the old one.
+CREATE TRIGGER reports_approved_immutable BEFORE UPDATE OF
+  kind, record_type, record_id, report_date, payload, author, created_at, supersedes,
+  reviewed_by, reviewed_at ON reports
+WHEN OLD.status = 'approved'
+BEGIN
+  SELECT RAISE(ABORT, 'approved-report-immutable: an approved report cannot be changed');
+END;
+CREATE TRIGGER reports_approved_status_final BEFORE UPDATE OF status ON reports
+WHEN OLD.status IN ('approved', 'rejected') AND NEW.status != OLD.status
+BEGIN
+  SELECT RAISE(ABORT, 'approved-report-immutable: a reviewed report keeps its status');
+END;
+CREATE TRIGGER reports_approved_undeletable BEFORE DELETE ON reports
+WHEN OLD.status = 'approved'
+BEGIN
+  SELECT RAISE(ABORT, 'approved-report-immutable: an approved report cannot be deleted');
+END;
+CREATE TABLE report_personal (
+  report_id INTEGER PRIMARY KEY NOT NULL REFERENCES reports (id),
+  data TEXT NOT NULL
+);
+CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+"""
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("0001_geopackage_core", gpkg.CORE_SQL),
+    ("0002_register", _REGISTER_SQL + "".join(_table_ddl(t) for t in TABLES.values())),
+)
+
+
+def _ts(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _parse_ts(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _report(row: Sequence[Any]) -> Report:
+    created_at = _parse_ts(row[7])
+    assert created_at is not None
+    return Report(
+        id=row[0],
+        kind=ReportKind(row[1]),
+        record_id=row[2],
+        report_date=date.fromisoformat(row[3]),
+        payload=json.loads(row[4]),
+        status=ReportStatus(row[5]),
+        author=row[6],
+        created_at=created_at,
+        submitted_by=row[8],
+        submitted_at=_parse_ts(row[9]),
+        reviewed_by=row[10],
+        reviewed_at=_parse_ts(row[11]),
+        review_note=row[12],
+        supersedes=row[13],
+        superseded_by=row[14],
+    )
+
+
+class SQLiteStore(Store):
+    """The GeoPackage store. ``SQLiteStore.create(path)`` makes a new database;
+    ``SQLiteStore(path)`` opens an existing one."""
+
+    def __init__(self, path: str | Path, *, _create: bool = False) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:{self.path}"
+        if not _create and not self.path.exists():
+            raise NotFound(f"no database at {self.path}: create one with 'safeground init'")
+        if _create and self.path.exists():
+            raise Conflict(f"{self.path} exists already; refusing to overwrite it")
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._depth = 0
+        try:
+            gpkg.register_functions(self._conn)
+            self._conn.execute("PRAGMA busy_timeout = 10000")
+            if _create:
+                self._conn.execute(f"PRAGMA application_id = {gpkg.APPLICATION_ID}")
+                self._conn.execute(f"PRAGMA user_version = {gpkg.USER_VERSION}")
+            elif not self._is_ours():
+                raise InvalidData(f"{self.path} is not a safeground GeoPackage")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise InvalidData(f"{self.path} is not a usable database: {exc}") from exc
+        except StoreError:
+            self._conn.close()
+            raise
+
+    @classmethod
+    def create(cls, path: str | Path) -> SQLiteStore:
+        return cls(path, _create=True)
+
+    def _is_ours(self) -> bool:
+        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+        has = self._conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'safeground_migrations'"
+        ).fetchone()[0]
+        return bool(app_id == gpkg.APPLICATION_ID and has)
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS safeground_migrations "
+                "(name TEXT PRIMARY KEY NOT NULL, applied_at DATETIME NOT NULL)"
+            )
+            done = {r[0] for r in self._conn.execute("SELECT name FROM safeground_migrations")}
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in _statements(sql):
+                    self._conn.execute(statement)
+                self._conn.execute(
+                    "INSERT INTO safeground_migrations VALUES (?, ?)",
+                    (name, _ts(datetime.now(UTC))),
+                )
+
+    # --- transactions ------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        depth = self._depth
+        self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if depth == 0:
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO sp{depth}")
+                self._conn.execute(f"RELEASE sp{depth}")
+            raise
+        self._depth -= 1
+        self._conn.execute("COMMIT" if depth == 0 else f"RELEASE sp{depth}")
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        if self._depth == 0:
+            raise StoreError("writes must happen inside store.transaction()")
+        try:
+            return self._conn.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise InvalidData(str(exc)) from exc
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --- reports -----------------------------------------------------------------------
+    def add_report(self, new: NewReport) -> Report:
+        cur = self._write(
+            "INSERT INTO reports (kind, record_type, record_id, report_date, payload, status, "
+            "author, created_at, supersedes) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+            (
+                new.kind.value,
+                new.kind.record_type.value,
+                new.record_id,
+                new.report_date.isoformat(),
+                json.dumps(new.payload, sort_keys=True),
+                new.author,
+                _ts(new.created_at),
+                new.supersedes,
+            ),
+        )
+        report_id = int(cur.lastrowid or 0)
+        if new.personal is not None:
+            self._write(
+                "INSERT INTO report_personal VALUES (?, ?)",
+                (report_id, json.dumps(new.personal, sort_keys=True)),
+            )
+        return self.report(report_id)
+
+    def report(self, report_id: int) -> Report:
+        row = self._conn.execute(
+            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no report {report_id}")
+        return _report(row)
+
+    def reports(
+        self,
+        *,
+        record_type: RecordType | None = None,
+        record_id: str | None = None,
+        status: ReportStatus | None = None,
+    ) -> list[Report]:
+        where, params = [], []
+        for column, value in (
+            ("record_type", record_type),
+            ("record_id", record_id),
+            ("status", status),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(str(value))
+        sql = f"SELECT {_REPORT_COLUMNS} FROM reports"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [_report(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
+
+    def iter_reports(self, status: ReportStatus | None = None) -> Iterator[Report]:
+        sql = f"SELECT {_REPORT_COLUMNS} FROM reports"
+        params: tuple[str, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status.value,)
+        cursor = self._conn.execute(sql + " ORDER BY record_type, record_id, id", params)
+        for row in cursor:
+            yield _report(row)
+
+    def update_draft(self, report_id: int, payload: Mapping[str, Any], report_date: date) -> None:
+        self._guard(report_id, ReportStatus.DRAFT)
+        self._write(
+            "UPDATE reports SET payload = ?, report_date = ? WHERE id = ?",
+            (json.dumps(payload, sort_keys=True), report_date.isoformat(), report_id),
+        )
+
+    def _guard(self, report_id: int, expected: ReportStatus) -> None:
+        current = self.report(report_id).status
+        if current is not expected:
+            raise Conflict(f"report {report_id} is {current}, not {expected}")
+
+    def set_status(
+        self,
+        report_id: int,
+        *,
+        expected: ReportStatus,
+        status: ReportStatus,
+        by: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> Report:
+        self._guard(report_id, expected)
+        if status is ReportStatus.SUBMITTED:
+            sql = "UPDATE reports SET status = ?, submitted_by = ?, submitted_at = ? WHERE id = ?"
+            params: tuple[Any, ...] = (status.value, by, _ts(at), report_id)
+        else:
+            sql = (
+                "UPDATE reports SET status = ?, reviewed_by = ?, reviewed_at = ?, "
+                "review_note = ? WHERE id = ?"
+            )
+            params = (status.value, by, _ts(at), note, report_id)
+        self._write(sql, params)
+        return self.report(report_id)
+
+    def mark_superseded(self, report_id: int, by_report_id: int) -> None:
+        self._write("UPDATE reports SET superseded_by = ? WHERE id = ?", (by_report_id, report_id))
+
+    def personal_data(self, report_id: int) -> Mapping[str, Any] | None:
+        row = self._conn.execute(
+            "SELECT data FROM report_personal WHERE report_id = ?", (report_id,)
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def next_number(self, name: str) -> int:
+        cur = self._write(
+            "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) "
+            "DO UPDATE SET value = value + 1 RETURNING value",
+            (name,),
+        )
+        return int(cur.fetchone()[0])
+
+    # --- projection ----------------------------------------------------------------------
+    def record_exists(self, record_type: RecordType, record_id: str) -> bool:
+        table = _own_table(record_type)
+        row = self._conn.execute(
+            f"SELECT 1 FROM {table.name} WHERE {table.key} = ?", (record_id,)
+        ).fetchone()
+        return row is not None
+
+    def put_record(self, record: Record) -> None:
+        record_type, record_id = record_key(record)
+        tables = rows_of(record)
+        own, *children = tables
+        for name in children:
+            self._write(f"DELETE FROM {name} WHERE {TABLES[name].key} = ?", (record_id,))
+        self._upsert(TABLES[own], tables[own])
+        for name in children:
+            self._insert(TABLES[name], tables[name])
+        # keep the contents' extent loose but present: GIS clients zoom to it
+        self._write(
+            "UPDATE gpkg_contents SET last_change = ? WHERE table_name IN ("
+            + ", ".join("?" for _ in tables)
+            + ")",
+            (_ts(datetime.now(UTC)), *tables),
+        )
+
+    def _values(self, table: Table, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]]:
+        names = list(table.column_names)
+        values = [tuple(row[n] for n in names) for row in rows]
+        if table.geometry_type:
+            names.append("geom")
+            values = [(*v, gpkg.encode(row["geom"])) for v, row in zip(values, rows, strict=True)]
+        return ", ".join(names), values
+
+    def _insert(self, table: Table, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        names, values = self._values(table, rows)
+        marks = ", ".join("?" for _ in values[0])
+        try:
+            self._conn.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
+        except sqlite3.IntegrityError as exc:
+            raise InvalidData(str(exc)) from exc
+
+    def _upsert(self, table: Table, rows: Sequence[Row]) -> None:
+        # UPDATE then INSERT, not an UPSERT: an upsert's conflict mode would override the
+        # "INSERT OR REPLACE" of the GeoPackage R-tree triggers.
+        names, values = self._values(table, rows)
+        columns = names.split(", ")
+        sets = ", ".join(f"{n} = ?" for n in columns)
+        keys = " AND ".join(f"{k} = ?" for k in table.unique)
+        missing = []
+        for row, value in zip(rows, values, strict=True):
+            key = tuple(row[k] for k in table.unique)
+            cur = self._write(f"UPDATE {table.name} SET {sets} WHERE {keys}", (*value, *key))
+            if cur.rowcount == 0:
+                missing.append(row)
+        self._insert(table, missing)
+
+    def put_victims(self, accident_id: str, victims: Sequence[Victim]) -> None:
+        table = TABLES["victims"]
+        self._write("DELETE FROM victims WHERE accident_id = ?", (accident_id,))
+        self._insert(table, victim_rows(victims))
+
+    def area_rows(self, status: str | None = None) -> list[AreaRow]:
+        sql = "SELECT area_id, name, admin_unit, status, hazard_type, area_m2 FROM hazard_areas"
+        params: tuple[str, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status,)
+        return [AreaRow(*row) for row in self._conn.execute(sql + " ORDER BY area_id", params)]
+
+    def release_rows(self) -> list[ReleaseRow]:
+        rows = self._conn.execute(
+            "SELECT l.area_id, h.admin_unit, l.outcome, l.method, l.date, l.released_m2 "
+            "FROM land_release l JOIN hazard_areas h ON h.area_id = l.area_id"
+        )
+        return [
+            ReleaseRow(a, admin, OutcomeType(o), m, date.fromisoformat(d), m2)
+            for a, admin, o, m, d, m2 in rows
+        ]
+
+    def layer(self, name: str) -> Layer:
+        table = TABLES.get(name)
+        if table is None:
+            raise NotFound(f"no layer {name!r}; layers: {', '.join(TABLES)}")
+        columns = list(table.column_names)
+        select = ", ".join(columns + (["geom"] if table.geometry_type else []))
+        rows = self._conn.execute(f"SELECT {select} FROM {table.name} ORDER BY fid").fetchall()
+        geometries = None
+        if table.geometry_type:
+            geometries = [None if r[-1] is None else gpkg.wkb(r[-1]) for r in rows]
+            rows = [r[:-1] for r in rows]
+        return Layer(name, table.geometry_type, columns, rows, geometries, table.personal)
+
+    def projection_snapshot(self, record_type: RecordType, record_id: str) -> Any:
+        snapshot: dict[str, list[Row]] = {}
+        for name in RECORD_TABLES[record_type]:
+            table = TABLES[name]
+            layer_rows = self._conn.execute(
+                f"SELECT {', '.join(table.column_names)}"
+                + (", geom" if table.geometry_type else "")
+                + f" FROM {name} WHERE {table.key} = ? ORDER BY fid",
+                (record_id,),
+            ).fetchall()
+            out = []
+            for r in layer_rows:
+                row = dict(zip(table.column_names, r, strict=False))
+                if table.geometry_type:
+                    row["geom"] = gpkg.decode(r[-1])
+                out.append(row)
+            snapshot[name] = out
+        return snapshot
+
+    # --- for tests and tools -------------------------------------------------------------
+    def integrity_check(self) -> str:
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _own_table(record_type: RecordType) -> Table:
+    return TABLES[RECORD_TABLES[record_type][0]]
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """Split a script into statements (trigger bodies hold semicolons)."""
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        if line.strip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()
