@@ -1,0 +1,548 @@
+"""The ``safeground`` command: a thin shell over the services.
+
+Every read command takes ``--json``. Every command takes ``--db PATH`` (default: the
+SAFEGROUND_DB environment variable, else ``safeground.gpkg`` here). Changes are made by
+a named user: ``--user`` (default: SAFEGROUND_USER, else the login name).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from safeground.domain.accounting import GroupBy, SummaryRow
+from safeground.domain.errors import RuleViolation
+from safeground.domain.model import HazardArea, Report, ReportKind, ReportStatus
+from safeground.geometry import GeometryError, to_geojson
+from safeground.services import export as export_service
+from safeground.services import register
+from safeground.services.workflow import Workflow
+from safeground.store import Store, StoreError, open_store
+
+app = typer.Typer(
+    help="safeground: the hazard register and land release of mine action.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+area_app = typer.Typer(help="Hazard areas.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports: draft, submit, approve, reject.", no_args_is_help=True)
+app.add_typer(area_app, name="area")
+app.add_typer(report_app, name="report")
+
+out = Console()
+err = Console(stderr=True)
+
+Db = Annotated[
+    Path,
+    typer.Option("--db", envvar="SAFEGROUND_DB", help="The project database (a GeoPackage)."),
+]
+User = Annotated[
+    str,
+    typer.Option("--user", envvar="SAFEGROUND_USER", help="Who makes the change."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DEFAULT_DB = Path("safeground.gpkg")
+
+# Wording rule: an unreleased or low-priority area is never called safe or clear.
+REMAINING = "remaining (hazardous)"
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+@contextmanager
+def _store(db: Path) -> Iterator[Store]:
+    with _errors(), open_store(db) as store:
+        yield store
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except RuleViolation as exc:
+        err.print(f"[bold red]refused[/] {escape(f'[{exc.rule}] {exc.message}')}", highlight=False)
+        raise typer.Exit(2) from exc
+    except (StoreError, GeometryError, ValueError) as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if hasattr(value, "__geo_interface__"):
+        return to_geojson(value)
+    return value
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def _m2(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+# --- init ----------------------------------------------------------------------------------
+@app.command()
+def init(path: Annotated[Path, typer.Argument(help="The database file to create.")]) -> None:
+    """Create an empty project database: one GeoPackage file."""
+    with _errors():
+        open_store(path, create=True).close()
+    out.print(f"created {path}")
+
+
+# --- areas -----------------------------------------------------------------------------------
+def _read_geometry(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("type") == "FeatureCollection":
+        features = data.get("features") or []
+        if len(features) != 1:
+            raise ValueError(f"{path}: expected one feature, found {len(features)}")
+        data = features[0]
+    if data.get("type") == "Feature":
+        data = data.get("geometry")
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: no geometry")
+    return data
+
+
+@area_app.command("add")
+def area_add(
+    geometry: Annotated[Path, typer.Option(help="A GeoJSON file with the area's polygon.")],
+    name: Annotated[str, typer.Option(help="The area's name.")] = "",
+    hazard_type: Annotated[str, typer.Option("--type", help="SHA or CHA.")] = "SHA",
+    evidence: Annotated[str, typer.Option(help="The evidence of contamination.")] = "",
+    blockages: Annotated[str, typer.Option(help="What the hazard blocks.")] = "",
+    land_use: Annotated[str, typer.Option(help="The intended land use.")] = "",
+    admin: Annotated[str, typer.Option(help="The admin unit.")] = "",
+    area_id: Annotated[str | None, typer.Option("--id", help="Default: the next HA-nnnnnn.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Report date, YYYY-MM-DD.")] = None,
+    submit: Annotated[bool, typer.Option(help="Submit the report for review too.")] = False,
+    db: Db = DEFAULT_DB,
+    user: User = "",
+    as_json: Json = False,
+) -> None:
+    """Draft the report that registers a hazard area."""
+    payload = {
+        "name": name,
+        "hazard_type": hazard_type,
+        "evidence": evidence,
+        "blockages": blockages,
+        "land_use": land_use,
+        "admin_unit": admin,
+    }
+    with _errors():
+        payload["geometry"] = _read_geometry(geometry)
+    _draft(db, user, ReportKind.AREA_REGISTER, area_id, on, payload, submit, as_json)
+
+
+@area_app.command("list")
+def area_list(
+    status: Annotated[str | None, typer.Option(help="open, closed or handed_over.")] = None,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """List hazard areas with their recorded and released square metres."""
+    with _store(db) as store:
+        rows = register.list_areas(store, status)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table(title=f"Hazard areas ({len(rows)})")
+    for column in ("area", "name", "admin unit", "type", "status", "area m²", "released m²"):
+        table.add_column(column, justify="right" if "m²" in column else "left")
+    table.add_column(f"{REMAINING} m²", justify="right")
+    for r in rows:
+        table.add_row(
+            r.area_id,
+            r.name,
+            r.admin_unit,
+            r.hazard_type,
+            r.status,
+            _m2(r.area_m2),
+            _m2(r.released_m2),
+            _m2(r.remaining_m2),
+        )
+    out.print(table)
+
+
+def _area_dict(area: HazardArea) -> dict[str, Any]:
+    data: dict[str, Any] = _jsonable(area)
+    data["released_m2"] = area.released_m2()
+    data["remaining_m2"] = area.remaining_m2
+    return data
+
+
+def _print_area(area: HazardArea) -> None:
+    out.print(
+        f"[bold]{area.id}[/] {area.name} — {area.hazard_type}, {area.status}, "
+        f"{area.admin_unit or 'no admin unit'}"
+    )
+    out.print(
+        f"area {_m2(area.area_m2)} m² · cancelled {_m2(area.released_m2('cancelled'))} · "  # type: ignore[arg-type]
+        f"reduced {_m2(area.released_m2('reduced'))} · "  # type: ignore[arg-type]
+        f"cleared {_m2(area.released_m2('cleared'))} · "  # type: ignore[arg-type]
+        f"{REMAINING}: {_m2(area.remaining_m2)} m²"
+    )
+    if area.evidence:
+        out.print(f"evidence: {area.evidence}")
+    table = Table(title="Activities and outcomes")
+    for column in ("id", "what", "dates / method", "m²", "depth cm", "QA"):
+        table.add_column(column)
+    for a in area.activities:
+        dates = f"{a.start_date} – {a.end_date or '…'}; {a.method or ''}"
+        table.add_row(a.id, a.activity_type.value, dates, "", "", "")
+    for o in area.outcomes:
+        qa = [q.result.value for q in area.qa_records if q.outcome_id == o.id]
+        table.add_row(
+            o.id,
+            f"{o.outcome.value} by {o.activity_id}",
+            f"{o.date}; {o.method}",
+            _m2(o.released_m2),
+            "" if o.depth_cm is None else f"{o.depth_cm:g}",
+            ", ".join(qa),
+        )
+    out.print(table)
+
+
+@area_app.command("show")
+def area_show(
+    area_id: Annotated[str, typer.Argument(help="The area's id.")],
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Show a hazard area's current state: its activities, outcomes and QA."""
+    with _store(db) as store:
+        area = register.area(store, area_id)
+    if as_json:
+        _print_json(_area_dict(area))
+    else:
+        _print_area(area)
+
+
+# --- reports ---------------------------------------------------------------------------------
+def _draft(
+    db: Path,
+    user: str,
+    kind: ReportKind,
+    record_id: str | None,
+    on: str | None,
+    payload: dict[str, Any],
+    submit: bool,
+    as_json: bool,
+    personal: dict[str, Any] | None = None,
+    supersedes: int | None = None,
+) -> None:
+    user = user or _login()
+    with _store(db) as store:
+        workflow = Workflow(store)
+        report = workflow.draft(
+            kind,
+            author=user,
+            payload=payload,
+            record_id=record_id,
+            report_date=date.fromisoformat(on) if on else None,
+            personal=personal,
+            supersedes=supersedes,
+        )
+        if submit:
+            report = workflow.submit(report.id, user=user)
+    _print_report(report, as_json, f"report {report.id} ({report.kind}) on {report.record_id}")
+
+
+def _print_report(report: Report, as_json: bool, headline: str) -> None:
+    if as_json:
+        _print_json(report)
+    else:
+        out.print(f"{headline}: {report.status}")
+
+
+def _load_json(text: str) -> dict[str, Any]:
+    raw = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("--data must be a JSON object")
+    return value
+
+
+@report_app.command("new")
+def report_new(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(ReportKind)}.")],
+    record: Annotated[
+        str | None, typer.Option("--record", "--area", help="The record reported on.")
+    ] = None,
+    data: Annotated[str, typer.Option(help="The payload: JSON, or @FILE.")] = "{}",
+    geometry: Annotated[Path | None, typer.Option(help="A GeoJSON file: the geometry.")] = None,
+    personal: Annotated[
+        str | None, typer.Option(help="Accidents: victims' personal data, JSON or @FILE.")
+    ] = None,
+    supersedes: Annotated[int | None, typer.Option(help="The approved report corrected.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Report date, YYYY-MM-DD.")] = None,
+    submit: Annotated[bool, typer.Option(help="Submit it for review too.")] = False,
+    db: Db = DEFAULT_DB,
+    user: User = "",
+    as_json: Json = False,
+) -> None:
+    """Draft a report (activity, outcome, qa, area.close, ...)."""
+    with _errors():
+        payload = _load_json(data)
+        if geometry is not None:
+            payload["geometry"] = _read_geometry(geometry)
+        private = _load_json(personal) if personal else None
+        report_kind = ReportKind(kind)
+    _draft(db, user, report_kind, record, on, payload, submit, as_json, private, supersedes)
+
+
+@report_app.command("submit")
+def report_submit(
+    report_id: int, db: Db = DEFAULT_DB, user: User = "", as_json: Json = False
+) -> None:
+    """Submit a draft for review."""
+    with _store(db) as store:
+        report = Workflow(store).submit(report_id, user=user or _login())
+    _print_report(report, as_json, f"report {report_id}")
+
+
+@report_app.command("approve")
+def report_approve(
+    report_id: int,
+    note: Annotated[str | None, typer.Option(help="A review note.")] = None,
+    db: Db = DEFAULT_DB,
+    user: User = "",
+    as_json: Json = False,
+) -> None:
+    """Approve a submitted report: only then does it change the current state."""
+    with _store(db) as store:
+        report = Workflow(store).approve(report_id, user=user or _login(), note=note)
+    _print_report(report, as_json, f"report {report_id}")
+
+
+@report_app.command("reject")
+def report_reject(
+    report_id: int,
+    reason: Annotated[str, typer.Option(help="Why it is rejected.")],
+    db: Db = DEFAULT_DB,
+    user: User = "",
+    as_json: Json = False,
+) -> None:
+    """Reject a submitted report, with the reason."""
+    with _store(db) as store:
+        report = Workflow(store).reject(report_id, user=user or _login(), reason=reason)
+    _print_report(report, as_json, f"report {report_id}")
+
+
+def _report_table(reports: Sequence[Report], title: str) -> Table:
+    table = Table(title=title)
+    for column in ("id", "date", "kind", "record", "status", "author", "reviewed by"):
+        table.add_column(column)
+    for r in reports:
+        table.add_row(
+            str(r.id),
+            str(r.report_date),
+            r.kind.value,
+            r.record_id,
+            r.status.value + (f" (superseded by {r.superseded_by})" if r.superseded_by else ""),
+            r.author,
+            r.reviewed_by or "",
+        )
+    return table
+
+
+@report_app.command("list")
+def report_list(
+    status: Annotated[str | None, typer.Option(help="draft, submitted, approved, rejected.")] = None,
+    record: Annotated[str | None, typer.Option(help="Only reports on this record.")] = None,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """List reports."""
+    with _store(db) as store:
+        reports = store.reports(
+            record_id=record, status=ReportStatus(status) if status else None
+        )
+    if as_json:
+        _print_json(reports)
+    else:
+        out.print(_report_table(reports, f"Reports ({len(reports)})"))
+
+
+@report_app.command("show")
+def report_show(report_id: int, db: Db = DEFAULT_DB, as_json: Json = False) -> None:
+    """Show one report (never its personal data)."""
+    with _store(db) as store:
+        report = store.report(report_id)
+    if as_json:
+        _print_json(report)
+    else:
+        out.print(_report_table([report], f"Report {report_id}"))
+        out.print_json(json.dumps(_jsonable(report.payload)))
+
+
+# --- history and summary ---------------------------------------------------------------------
+@app.command()
+def history(
+    area_id: Annotated[str, typer.Argument(help="The area's id.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="What was known on this day (YYYY-MM-DD).")
+    ] = None,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """An area as known on a day, and the reports that made it so."""
+    with _store(db) as store:
+        found = register.history(
+            store, area_id, as_of=date.fromisoformat(as_of) if as_of else None
+        )
+    state = found.state if isinstance(found.state, HazardArea) else None
+    if as_json:
+        _print_json(
+            {
+                "area_id": area_id,
+                "as_of": as_of,
+                "state": None if state is None else _area_dict(state),
+                "reports": _jsonable(found.in_force),
+                "other_reports": _jsonable(found.other),
+            }
+        )
+        return
+    out.print(f"[bold]{area_id}[/] as known on {as_of or 'today'}")
+    if state is None:
+        out.print("not yet registered by an approved report on that day")
+    else:
+        _print_area(state)
+    out.print(_report_table(found.in_force, "Approved reports in force"))
+    if found.other:
+        out.print(_report_table(found.other, "Other reports (pending, rejected, superseded)"))
+
+
+@app.command()
+def summary(
+    by: Annotated[GroupBy, typer.Option(help="Group by total, area, admin, year, month or method.")] = GroupBy.TOTAL,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Land-release accounting in square metres (computed in each area's UTM zone)."""
+    with _store(db) as store:
+        rows = register.summary(store, by)
+    if as_json:
+        _print_json([_summary_dict(r) for r in rows])
+        return
+    out.print(_summary_table(rows, by))
+
+
+def _summary_dict(row: SummaryRow) -> dict[str, Any]:
+    data: dict[str, Any] = _jsonable(row)
+    data["released_m2"] = row.released_m2
+    return data
+
+
+def _summary_table(rows: Sequence[SummaryRow], by: GroupBy) -> Table:
+    table = Table(title=f"Land release, m², by {by.value}")
+    table.add_column(by.value)
+    columns = ["cancelled", "reduced", "cleared", "released"]
+    if by.has_stock:
+        columns = ["areas", "open", "recorded", *columns, REMAINING]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r in rows:
+        released = [_m2(r.cancelled_m2), _m2(r.reduced_m2), _m2(r.cleared_m2), _m2(r.released_m2)]
+        if by.has_stock:
+            stock = [str(r.areas), str(r.open_areas), _m2(r.hazard_m2)]
+            table.add_row(r.key, *stock, *released, _m2(r.remaining_m2))
+        else:
+            table.add_row(r.key, *released)
+    return table
+
+
+# --- export ----------------------------------------------------------------------------------
+@app.command()
+def export(
+    destination: Annotated[Path, typer.Argument(help="A .gpkg file, or a folder for geojson/csv.")],
+    fmt: Annotated[export_service.Format, typer.Option("--format")] = export_service.Format.GPKG,
+    layer: Annotated[list[str] | None, typer.Option(help="Only these layers.")] = None,
+    include_personal: Annotated[
+        bool, typer.Option(help="Also export victims' personal data. Handle with care.")
+    ] = False,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Export the register's layers (never personal data unless explicitly asked for)."""
+    with _store(db) as store:
+        written = export_service.export(
+            store, destination, fmt, layers=layer, include_personal=include_personal
+        )
+    if as_json:
+        _print_json(written)
+        return
+    for w in written:
+        out.print(f"{w.layer}: {w.features} rows -> {w.path}")
+
+
+# --- example -------------------------------------------------------------------------------
+@app.command()
+def example(
+    db: Db = Path("example.gpkg"),
+    as_json: Json = False,
+) -> None:
+    """Record a small, complete land-release story in a new database and summarise it."""
+    from safeground.services import example as story_service
+
+    with _errors():
+        if db.exists():
+            raise StoreError(f"{db} exists already; remove it or name another with --db")
+        with open_store(db, create=True) as store:
+            story = story_service.run(store)
+            rows = register.summary(store, GroupBy.AREA)
+            total = register.summary(store)
+    if as_json:
+        _print_json(
+            {
+                "db": str(db),
+                "approved_reports": story.approved,
+                "refusals": story.refusals,
+                "by_area": [_summary_dict(r) for r in rows],
+                "total": [_summary_dict(r) for r in total],
+            }
+        )
+        return
+    out.print(f"recorded {story.approved} approved reports in {db}")
+    for refusal in story.refusals:
+        out.print(f"[yellow]{escape(refusal)}[/]", highlight=False)
+    out.print(_summary_table(rows, GroupBy.AREA))
+    out.print(_summary_table(total, GroupBy.TOTAL))
+    out.print(f"next: safeground history HA-000001 --db {db} · safeground export out.gpkg --db {db}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
