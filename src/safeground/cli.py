@@ -142,7 +142,9 @@ def area_add(
     blockages: Annotated[str, typer.Option(help="What the hazard blocks.")] = "",
     land_use: Annotated[str, typer.Option(help="The intended land use.")] = "",
     admin: Annotated[str, typer.Option(help="The admin unit.")] = "",
-    area_id: Annotated[str | None, typer.Option("--id", help="Default: the next HA-nnnnnn.")] = None,
+    area_id: Annotated[
+        str | None, typer.Option("--id", help="Default: the next HA-nnnnnn.")
+    ] = None,
     on: Annotated[str | None, typer.Option("--date", help="Report date, YYYY-MM-DD.")] = None,
     submit: Annotated[bool, typer.Option(help="Submit the report for review too.")] = False,
     db: Db = DEFAULT_DB,
@@ -150,7 +152,7 @@ def area_add(
     as_json: Json = False,
 ) -> None:
     """Draft the report that registers a hazard area."""
-    payload = {
+    payload: dict[str, Any] = {
         "name": name,
         "hazard_type": hazard_type,
         "evidence": evidence,
@@ -217,7 +219,7 @@ def _print_area(area: HazardArea) -> None:
     for column in ("id", "what", "dates / method", "m²", "depth cm", "QA"):
         table.add_column(column)
     for a in area.activities:
-        dates = f"{a.start_date} – {a.end_date or '…'}; {a.method or ''}"
+        dates = f"{a.start_date} to {a.end_date or '…'}; {a.method or ''}"
         table.add_row(a.id, a.activity_type.value, dates, "", "", "")
     for o in area.outcomes:
         qa = [q.result.value for q in area.qa_records if q.outcome_id == o.id]
@@ -377,16 +379,16 @@ def _report_table(reports: Sequence[Report], title: str) -> Table:
 
 @report_app.command("list")
 def report_list(
-    status: Annotated[str | None, typer.Option(help="draft, submitted, approved, rejected.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="draft, submitted, approved, rejected.")
+    ] = None,
     record: Annotated[str | None, typer.Option(help="Only reports on this record.")] = None,
     db: Db = DEFAULT_DB,
     as_json: Json = False,
 ) -> None:
     """List reports."""
     with _store(db) as store:
-        reports = store.reports(
-            record_id=record, status=ReportStatus(status) if status else None
-        )
+        reports = store.reports(record_id=record, status=ReportStatus(status) if status else None)
     if as_json:
         _print_json(reports)
     else:
@@ -417,9 +419,7 @@ def history(
 ) -> None:
     """An area as known on a day, and the reports that made it so."""
     with _store(db) as store:
-        found = register.history(
-            store, area_id, as_of=date.fromisoformat(as_of) if as_of else None
-        )
+        found = register.history(store, area_id, as_of=date.fromisoformat(as_of) if as_of else None)
     state = found.state if isinstance(found.state, HazardArea) else None
     if as_json:
         _print_json(
@@ -444,7 +444,9 @@ def history(
 
 @app.command()
 def summary(
-    by: Annotated[GroupBy, typer.Option(help="Group by total, area, admin, year, month or method.")] = GroupBy.TOTAL,
+    by: Annotated[
+        GroupBy, typer.Option(help="Group by total, area, admin, year, month or method.")
+    ] = GroupBy.TOTAL,
     db: Db = DEFAULT_DB,
     as_json: Json = False,
 ) -> None:
@@ -537,7 +539,9 @@ def example(
         out.print(f"[yellow]{escape(refusal)}[/]", highlight=False)
     out.print(_summary_table(rows, GroupBy.AREA))
     out.print(_summary_table(total, GroupBy.TOTAL))
-    out.print(f"next: safeground history HA-000001 --db {db} · safeground export out.gpkg --db {db}")
+    out.print(
+        f"next: safeground history HA-000001 --db {db} · safeground export out.gpkg --db {db}"
+    )
 
 
 def main() -> None:

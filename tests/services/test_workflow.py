@@ -62,7 +62,12 @@ def test_close_refused_at_approval_when_the_covering_outcome_was_rejected(
     pending = filer.draft(
         ReportKind.OUTCOME,
         D(2025, 3, 2),
-        {"outcome_id": "O2", "outcome": "reduced", "activity_id": "A2", "geometry": gj(box(60, 0, 40, 100))},
+        {
+            "outcome_id": "O2",
+            "outcome": "reduced",
+            "activity_id": "A2",
+            "geometry": gj(box(60, 0, 40, 100)),
+        },
         area_id,
     )
     close = filer.draft(ReportKind.AREA_CLOSE, D(2025, 3, 3), {}, area_id)  # fits, if O2 did
@@ -82,7 +87,12 @@ def test_clearance_outcome_without_depth_is_refused(
         lambda: filer.draft(
             ReportKind.OUTCOME,
             D(2025, 3, 1),
-            {"outcome_id": "O1", "outcome": "cleared", "activity_id": "A3", "geometry": gj(box(0, 0, 100, 100))},
+            {
+                "outcome_id": "O1",
+                "outcome": "cleared",
+                "activity_id": "A3",
+                "geometry": gj(box(0, 0, 100, 100)),
+            },
             area_id,
         ),
     )
@@ -177,7 +187,9 @@ def test_report_on_closed_area_is_refused_until_it_is_reopened_on_new_evidence(
         errors.REOPEN_NEEDS_EVIDENCE,
         lambda: filer.draft(ReportKind.AREA_REOPEN, D(2025, 4, 1), {"evidence": " "}, area_id),
     )
-    filer.file(ReportKind.AREA_REOPEN, D(2025, 4, 1), {"evidence": "AP mine found by a farmer"}, area_id)
+    filer.file(
+        ReportKind.AREA_REOPEN, D(2025, 4, 1), {"evidence": "AP mine found by a farmer"}, area_id
+    )
     filer.file(ReportKind.ACTIVITY, D(2025, 4, 2), activity, area_id)
     area = register.area(filer.workflow.store, area_id)
     # released land before the new evidence no longer counts: it must be released again
@@ -192,7 +204,12 @@ def test_only_approved_reports_change_the_current_state(
     report = filer.draft(
         ReportKind.OUTCOME,
         D(2025, 3, 1),
-        {"outcome_id": "O1", "outcome": "cancelled", "activity_id": "A1", "geometry": gj(box(0, 0, 50, 100))},
+        {
+            "outcome_id": "O1",
+            "outcome": "cancelled",
+            "activity_id": "A1",
+            "geometry": gj(box(0, 0, 50, 100)),
+        },
         area_id,
     )
     workflow.submit(report.id, user=AUTHOR)
@@ -215,9 +232,7 @@ def test_reports_move_only_in_turn(filer: Filer, workflow: Workflow, area_id: st
 
 def test_four_eyes_refuses_self_approval(store: SQLiteStore, clock: object) -> None:
     workflow = Workflow(store, four_eyes=True)
-    report = workflow.draft(
-        ReportKind.ORGANISATION_REGISTER, author="ana", payload={"name": "NGO"}
-    )
+    report = workflow.draft(ReportKind.ORGANISATION_REGISTER, author="ana", payload={"name": "NGO"})
     workflow.submit(report.id, user="ana")
     with pytest.raises(RuleViolation, match="cannot approve"):
         workflow.approve(report.id, user="ana")
@@ -258,7 +273,11 @@ def test_backdated_report_that_breaks_a_later_one_is_refused(
 def test_accident_victims_are_kept_apart_and_must_match_the_counts(
     filer: Filer, store: SQLiteStore, db_path: Path
 ) -> None:
-    payload = {"killed": 1, "injured": 0, "geometry": {"type": "Point", "coordinates": [30.5, 50.4]}}
+    payload = {
+        "killed": 1,
+        "injured": 0,
+        "geometry": {"type": "Point", "coordinates": [30.5, 50.4]},
+    }
     refused(
         db_path,
         errors.INVALID_REPORT,

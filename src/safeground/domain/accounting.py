@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from safeground.domain.model import OutcomeType
 
@@ -29,8 +30,7 @@ class GroupBy(StrEnum):
         return self in (GroupBy.TOTAL, GroupBy.AREA, GroupBy.ADMIN)
 
 
-@dataclass(frozen=True)
-class AreaRow:
+class AreaRow(NamedTuple):  # tuples: a national register has hundreds of thousands
     area_id: str
     name: str
     admin_unit: str
@@ -39,8 +39,7 @@ class AreaRow:
     area_m2: float
 
 
-@dataclass(frozen=True)
-class ReleaseRow:
+class ReleaseRow(NamedTuple):
     area_id: str
     admin_unit: str
     outcome: OutcomeType
@@ -49,7 +48,7 @@ class ReleaseRow:
     released_m2: float
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SummaryRow:
     key: str
     areas: int | None  # hazard areas recorded in the group (None where groups are periods)

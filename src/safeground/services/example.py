@@ -123,6 +123,18 @@ def run(store: Store) -> Story:
         150,
         [("cancelled", 0, 80), ("reduced", 80, 70), ("cleared", 150, 50)],
     )
+    f(
+        K.EO_FIND,
+        date(2025, 6, 12),
+        {
+            "category": "ap_mine",
+            "ordnance_type": "PMN-2",
+            "condition": "armed",
+            "depth_cm": 8,
+            "area_id": ha1,
+            "geometry": to_geojson(Point(*_offset(*c1, 170, 75))),
+        },
+    )
     f(K.AREA_CLOSE, date(2025, 7, 1), {}, ha1)
     f(K.AREA_HANDOVER, date(2025, 7, 15), {"recipient": "North community council"}, ha1)
 

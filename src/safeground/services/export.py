@@ -15,6 +15,7 @@ import numpy as np
 import pyogrio.raw
 
 from safeground.store.base import LAYERS, PERSONAL_LAYERS, Layer, Store, StoreError
+from safeground.store.tables import TABLES
 
 
 class Format(StrEnum):
@@ -58,7 +59,7 @@ def export(
         out.parent.mkdir(parents=True, exist_ok=True)
     else:
         out.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Written] = []
     for name in names:
         layer = store.layer(name)
         path = out if fmt is Format.GPKG else out / f"{name}.{fmt.value}"
@@ -79,8 +80,6 @@ def _column(values: list[Any], sql_type: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _write(layer: Layer, path: Path, fmt: Format, *, append: bool) -> None:
-    from safeground.store.tables import TABLES
-
     types = dict(TABLES[layer.name].columns)
     data, masks = [], []
     for i, column in enumerate(layer.columns):

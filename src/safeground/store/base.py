@@ -99,7 +99,11 @@ class Store(ABC):
 
     # --- reports -------------------------------------------------------------------------
     @abstractmethod
-    def add_report(self, new: NewReport) -> Report: ...
+    def add_report(
+        self, new: NewReport, *, approved_by: str | None = None, at: datetime | None = None
+    ) -> Report:
+        """Store a draft; or, with ``approved_by``, a report submitted by its author and
+        approved at ``at`` (for batches that the workflow has checked)."""
 
     @abstractmethod
     def report(self, report_id: int) -> Report:
@@ -151,8 +155,9 @@ class Store(ABC):
     def record_exists(self, record_type: RecordType, record_id: str) -> bool: ...
 
     @abstractmethod
-    def put_record(self, record: Record) -> None:
-        """Store the current state of a record (its layer rows), replacing the old."""
+    def put_record(self, record: Record, *, new: bool = False) -> None:
+        """Store the current state of a record (its layer rows), replacing the old;
+        ``new`` says there is nothing to replace."""
 
     @abstractmethod
     def put_victims(self, accident_id: str, victims: Sequence[Victim]) -> None: ...

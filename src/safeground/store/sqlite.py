@@ -127,14 +127,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _ms(at: datetime) -> datetime:
+    """``at`` in UTC to the millisecond: what the database keeps of it."""
+    return at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
+
+
 def _ts(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _parse_ts(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _report(row: Sequence[Any]) -> Report:
@@ -250,18 +253,32 @@ class SQLiteStore(Store):
         self._conn.close()
 
     # --- reports -----------------------------------------------------------------------
-    def add_report(self, new: NewReport) -> Report:
+    def add_report(
+        self, new: NewReport, *, approved_by: str | None = None, at: datetime | None = None
+    ) -> Report:
+        status = ReportStatus.DRAFT if approved_by is None else ReportStatus.APPROVED
+        created_at = _ms(new.created_at)
+        reviewed_at = None if approved_by is None else _ms(at or new.created_at)
+        submitted_by = None if approved_by is None else new.author
+        created_text = _ts(created_at)
+        reviewed_text = None if reviewed_at is None else _ts(reviewed_at)
         cur = self._write(
             "INSERT INTO reports (kind, record_type, record_id, report_date, payload, status, "
-            "author, created_at, supersedes) VALUES (?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
+            "author, created_at, submitted_by, submitted_at, reviewed_by, reviewed_at, "
+            "supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 new.kind.value,
                 new.kind.record_type.value,
                 new.record_id,
                 new.report_date.isoformat(),
-                json.dumps(new.payload, sort_keys=True),
+                json.dumps(new.payload),
+                status.value,
                 new.author,
-                _ts(new.created_at),
+                created_text,
+                submitted_by,
+                reviewed_text,
+                approved_by,
+                reviewed_text,
                 new.supersedes,
             ),
         )
@@ -271,7 +288,21 @@ class SQLiteStore(Store):
                 "INSERT INTO report_personal VALUES (?, ?)",
                 (report_id, json.dumps(new.personal, sort_keys=True)),
             )
-        return self.report(report_id)
+        return Report(
+            id=report_id,
+            kind=new.kind,
+            record_id=new.record_id,
+            report_date=new.report_date,
+            payload=new.payload,
+            status=status,
+            author=new.author,
+            created_at=created_at,
+            submitted_by=submitted_by,
+            submitted_at=reviewed_at,
+            reviewed_by=approved_by,
+            reviewed_at=reviewed_at,
+            supersedes=new.supersedes,
+        )
 
     def report(self, report_id: int) -> Report:
         row = self._conn.execute(
@@ -334,17 +365,17 @@ class SQLiteStore(Store):
         at: datetime,
         note: str | None = None,
     ) -> Report:
-        self._guard(report_id, expected)
         if status is ReportStatus.SUBMITTED:
-            sql = "UPDATE reports SET status = ?, submitted_by = ?, submitted_at = ? WHERE id = ?"
-            params: tuple[Any, ...] = (status.value, by, _ts(at), report_id)
+            sql = "UPDATE reports SET status = ?, submitted_by = ?, submitted_at = ?"
+            params: tuple[Any, ...] = (status.value, by, _ts(at))
         else:
-            sql = (
-                "UPDATE reports SET status = ?, reviewed_by = ?, reviewed_at = ?, "
-                "review_note = ? WHERE id = ?"
-            )
-            params = (status.value, by, _ts(at), note, report_id)
-        self._write(sql, params)
+            sql = "UPDATE reports SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ?"
+            params = (status.value, by, _ts(at), note)
+        cur = self._write(
+            sql + " WHERE id = ? AND status = ?", (*params, report_id, expected.value)
+        )
+        if cur.rowcount != 1:
+            self._guard(report_id, expected)  # raises NotFound or Conflict, saying which
         return self.report(report_id)
 
     def mark_superseded(self, report_id: int, by_report_id: int) -> None:
@@ -372,22 +403,19 @@ class SQLiteStore(Store):
         ).fetchone()
         return row is not None
 
-    def put_record(self, record: Record) -> None:
-        record_type, record_id = record_key(record)
+    def put_record(self, record: Record, *, new: bool = False) -> None:
+        _record_type, record_id = record_key(record)
         tables = rows_of(record)
         own, *children = tables
+        if new:
+            for name in tables:
+                self._insert(TABLES[name], tables[name])
+            return
         for name in children:
             self._write(f"DELETE FROM {name} WHERE {TABLES[name].key} = ?", (record_id,))
         self._upsert(TABLES[own], tables[own])
         for name in children:
             self._insert(TABLES[name], tables[name])
-        # keep the contents' extent loose but present: GIS clients zoom to it
-        self._write(
-            "UPDATE gpkg_contents SET last_change = ? WHERE table_name IN ("
-            + ", ".join("?" for _ in tables)
-            + ")",
-            (_ts(datetime.now(UTC)), *tables),
-        )
 
     def _values(self, table: Table, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]]:
         names = list(table.column_names)
@@ -433,15 +461,16 @@ class SQLiteStore(Store):
         if status is not None:
             sql += " WHERE status = ?"
             params = (status,)
-        return [AreaRow(*row) for row in self._conn.execute(sql + " ORDER BY area_id", params)]
+        return list(map(AreaRow._make, self._conn.execute(sql + " ORDER BY area_id", params)))
 
     def release_rows(self) -> list[ReleaseRow]:
         rows = self._conn.execute(
             "SELECT l.area_id, h.admin_unit, l.outcome, l.method, l.date, l.released_m2 "
             "FROM land_release l JOIN hazard_areas h ON h.area_id = l.area_id"
         )
+        outcomes = {o.value: o for o in OutcomeType}
         return [
-            ReleaseRow(a, admin, OutcomeType(o), m, date.fromisoformat(d), m2)
+            ReleaseRow(a, admin, outcomes[o], m, date.fromisoformat(d), m2)
             for a, admin, o, m, d, m2 in rows
         ]
 
