@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 
 from safeground.domain.accounting import GroupBy, SummaryRow
@@ -496,9 +497,15 @@ def export(
     as_json: Json = False,
 ) -> None:
     """Export the register's layers (never personal data unless explicitly asked for)."""
-    with _store(db) as store:
+    with _store(db) as store, Progress(console=err, transient=True) as progress:
+        task = progress.add_task("exporting", total=None)
         written = export_service.export(
-            store, destination, fmt, layers=layer, include_personal=include_personal
+            store,
+            destination,
+            fmt,
+            layers=layer,
+            include_personal=include_personal,
+            on_layer=lambda name: progress.update(task, description=f"exporting {name}"),
         )
     if as_json:
         _print_json(written)
@@ -510,15 +517,21 @@ def export(
 # --- example -------------------------------------------------------------------------------
 @app.command()
 def example(
-    db: Db = Path("example.gpkg"),
+    db: Annotated[
+        Path, typer.Option("--db", help="The example database to create (not $SAFEGROUND_DB).")
+    ] = Path("example.gpkg"),
+    force: Annotated[bool, typer.Option(help="Replace an earlier example database.")] = False,
     as_json: Json = False,
 ) -> None:
     """Record a small, complete land-release story in a new database and summarise it."""
     from safeground.services import example as story_service
 
     with _errors():
-        if db.exists():
-            raise StoreError(f"{db} exists already; remove it or name another with --db")
+        if db.exists() and not force:
+            raise StoreError(f"{db} exists already; remove it, add --force, or name another")
+        if force:
+            for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                leftover.unlink(missing_ok=True)
         with open_store(db, create=True) as store:
             story = story_service.run(store)
             rows = register.summary(store, GroupBy.AREA)

@@ -5,7 +5,7 @@ Personal data (victims) is written only when ``include_personal`` is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -41,11 +41,13 @@ def export(
     *,
     layers: Sequence[str] | None = None,
     include_personal: bool = False,
+    on_layer: Callable[[str], object] | None = None,
 ) -> list[Written]:
     """Write ``layers`` (default: all non-personal layers) to ``out``.
 
     GeoPackage: ``out`` is one file holding every layer. GeoJSON and CSV: ``out`` is a
-    folder with one file per layer. Existing files are not overwritten.
+    folder with one file per layer. Existing files are not overwritten (StoreError).
+    ``on_layer`` is told each layer's name before it is written (for progress bars).
     """
     names = list(layers) if layers else list(LAYERS)
     if include_personal and not layers:
@@ -61,6 +63,8 @@ def export(
         out.mkdir(parents=True, exist_ok=True)
     written: list[Written] = []
     for name in names:
+        if on_layer is not None:
+            on_layer(name)
         layer = store.layer(name)
         path = out if fmt is Format.GPKG else out / f"{name}.{fmt.value}"
         if fmt is not Format.GPKG and path.exists():

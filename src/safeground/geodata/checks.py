@@ -1,0 +1,739 @@
+"""Geometry checks for register records, after the GICHD geocheck rules for IMSMA, and more.
+
+:func:`check_geometries` takes ``(record_id, geometry)`` pairs in WGS84 longitude/latitude
+and returns :class:`Finding` values; :func:`repair` fixes the few problems that can be
+fixed without a person deciding anything. Nothing here does I/O.
+
+The rules, by their stable names (:class:`Rule`):
+
+=========================  ========  ===========================================================
+rule                       severity  what it finds
+=========================  ========  ===========================================================
+empty-geometry             error     no geometry, or an empty one
+coordinates-out-of-range   error     a coordinate not finite, or outside lon -180..180 / lat -90..90
+swapped-lat-lon            warning   coordinates that make sense only as (lat, lon): out of range
+                                     as they are but in range swapped, or (given an expected
+                                     extent) outside it as they are but inside it swapped
+invalid-polygon            error     a polygon that is not valid, with shapely's reason
+too-few-vertices           error     a polygon ring with fewer than 3 distinct vertices
+duplicate-vertices         warning   the same vertex twice in a row (fixable)
+long-edge                  warning   consecutive vertices further apart than ``long_edge_m``
+                                     (geodesic metres): a typo in one coordinate, usually
+duplicate-geometry         error     records with identical geometry (same shape whatever the
+                                     start vertex or ring direction)
+overlap                    warning   polygons whose interiors overlap by more than
+                                     ``area_tolerance_m2``
+outside-admin-unit         error or  a record not inside the admin unit it claims: error when
+                           warning   wholly outside, warning when partly (a polygon's spill
+                                     counts only above ``area_tolerance_m2``)
+outside-all-admin-units    error     a record that touches none of the admin units given
+unknown-admin-unit         error     a record claiming an admin code that is not given
+=========================  ========  ===========================================================
+
+An *error* means the geometry cannot be right as recorded; a *warning* that it may be right
+but needs a person to look. ``fixable`` is True exactly when :func:`repair` would fix the
+record. Distances are geodesic metres on the WGS84 ellipsoid (:class:`pyproj.Geod`); areas
+are square metres in the UTM zone of the piece measured; nothing is measured in degrees.
+
+Records whose coordinates are out of range are reported for that and skipped by the rules
+that measure; invalid polygons are skipped by the overlap and admin-unit rules (GEOS
+overlays are not defined on them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, TypeAlias
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import GeometryCollection, MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from safeground.geometry import WGS84, GeometryError, check_lonlat, to_metric, utm_epsg
+
+Array = np.ndarray[Any, Any]
+
+
+class Rule(StrEnum):
+    """The stable names of the checks, in the order findings are listed for a record."""
+
+    EMPTY_GEOMETRY = "empty-geometry"
+    COORDINATES_OUT_OF_RANGE = "coordinates-out-of-range"
+    SWAPPED_LAT_LON = "swapped-lat-lon"
+    INVALID_POLYGON = "invalid-polygon"
+    TOO_FEW_VERTICES = "too-few-vertices"
+    DUPLICATE_VERTICES = "duplicate-vertices"
+    LONG_EDGE = "long-edge"
+    DUPLICATE_GEOMETRY = "duplicate-geometry"
+    OVERLAP = "overlap"
+    OUTSIDE_ADMIN_UNIT = "outside-admin-unit"
+    OUTSIDE_ALL_ADMIN_UNITS = "outside-all-admin-units"
+    UNKNOWN_ADMIN_UNIT = "unknown-admin-unit"
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the geometry cannot be right as recorded
+    WARNING = "warning"  # it may be right, but a person should look
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of one record.
+
+    ``related_ids`` names the other records involved (the duplicate, the overlapping area);
+    ``measure`` is the number the rule judged, in the unit its message states (metres for
+    edges, square metres for overlaps and spills), or None.
+    """
+
+    record_id: str
+    rule: Rule
+    severity: Severity
+    message: str
+    fixable: bool = False
+    related_ids: tuple[str, ...] = ()
+    measure: float | None = None
+
+
+#: Default longest plausible edge between consecutive vertices, in metres. Hazard areas
+#: are hundreds of metres across; an edge of kilometres is nearly always one mistyped digit.
+DEFAULT_LONG_EDGE_M = 5_000.0
+#: Default area below which an overlap or a spill over an admin boundary is ignored, in m²:
+#: digitising slips along a shared boundary, smaller than land is ever released in.
+DEFAULT_AREA_TOLERANCE_M2 = 1.0
+#: Default largest relative change of area :func:`repair` accepts from ``make_valid``: 0.1 %,
+#: 10 m² on a one-hectare area, well inside the uncertainty of a GNSS-walked boundary
+#: (a 3 m error round a 400 m perimeter is about 1,200 m²).
+DEFAULT_MAX_AREA_CHANGE = 0.001
+
+_GEOD = Geod(ellps="WGS84")
+_RULE_ORDER = {rule: i for i, rule in enumerate(Rule)}
+_ADMIN_RULES = frozenset(
+    {Rule.OUTSIDE_ADMIN_UNIT, Rule.OUTSIDE_ALL_ADMIN_UNITS, Rule.UNKNOWN_ADMIN_UNIT}
+)
+# shapely type ids
+_LINESTRING, _LINEARRING, _POLYGON = 1, 2, 3
+_MULTIPOLYGON = 6
+
+Extent: TypeAlias = tuple[float, float, float, float] | BaseGeometry
+
+
+@lru_cache(maxsize=64)
+def _transformer(src: int, dst: int) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def _utm_epsgs(lon: Array, lat: Array) -> Array:
+    """Vectorised :func:`safeground.geometry.utm_epsg` (same zones, same rule at 180°)."""
+    zone = np.minimum(np.floor((lon + 180.0) / 6.0).astype(np.int64) + 1, 60)
+    return np.where(lat >= 0, 32600, 32700) + zone
+
+
+def _areas_m2(geoms: Array) -> Array:
+    """Area in m² of each geometry, each in the UTM zone of its own centroid."""
+    out = np.zeros(len(geoms))
+    if len(geoms) == 0:
+        return out
+    centroids = shapely.centroid(geoms)
+    lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
+    ok = ~shapely.is_empty(geoms) & np.isfinite(lon) & np.isfinite(lat)
+    epsgs = np.zeros(len(geoms), dtype=np.int64)
+    epsgs[ok] = _utm_epsgs(lon[ok], lat[ok])
+    for epsg in np.unique(epsgs[ok]):
+        sel = ok & (epsgs == epsg)
+        tr = _transformer(WGS84, int(epsg))
+
+        def _to_utm(coords: Array, tr: Transformer = tr) -> Array:
+            x, y = tr.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
+
+        out[sel] = shapely.area(shapely.transform(geoms[sel], _to_utm))
+    return out
+
+
+def _swap_xy(coords: Array) -> Array:
+    return np.ascontiguousarray(coords[:, ::-1])
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The records as arrays, with the masks every rule starts from."""
+
+    ids: tuple[str, ...]
+    geoms: Array  # object array; None where a record has no geometry
+    present: Array  # a non-empty geometry
+    in_range: Array  # present, every coordinate finite and in lon/lat range
+    polygonal: Array  # Polygon or MultiPolygon
+    valid: Array  # in range and shapely-valid
+
+
+def _batch(records: Iterable[tuple[str, BaseGeometry | None]]) -> _Batch:
+    ids: list[str] = []
+    items: list[BaseGeometry | None] = []
+    for record_id, geom in records:
+        ids.append(str(record_id))
+        items.append(geom)
+    geoms = np.empty(len(items), dtype=object)
+    geoms[:] = items
+    not_geometry = ~shapely.is_valid_input(geoms)
+    if not_geometry.any():
+        bad = [ids[i] for i in np.flatnonzero(not_geometry)[:5]]
+        raise TypeError(f"not shapely geometries (records {', '.join(bad)})")
+    present = shapely.is_geometry(geoms) & ~shapely.is_empty(geoms)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    with np.errstate(invalid="ignore"):
+        bad_coord = ~np.isfinite(coords).all(axis=1) | (np.abs(coords[:, 0]) > 180.0)
+        bad_coord |= np.abs(coords[:, 1]) > 90.0
+    in_range = present.copy()
+    in_range[np.unique(index[bad_coord])] = False
+    type_ids = shapely.get_type_id(geoms)
+    polygonal = (type_ids == _POLYGON) | (type_ids == _MULTIPOLYGON)
+    valid = np.zeros(len(geoms), dtype=bool)
+    valid[in_range] = shapely.is_valid(geoms[in_range])
+    return _Batch(tuple(ids), geoms, present, in_range, polygonal, valid)
+
+
+_Found = list[tuple[int, Finding]]
+
+
+def _empty(b: _Batch) -> _Found:
+    return [
+        (int(i), Finding(b.ids[i], Rule.EMPTY_GEOMETRY, Severity.ERROR, "no geometry"))
+        for i in np.flatnonzero(~b.present)
+    ]
+
+
+def _out_of_range(b: _Batch) -> _Found:
+    found: _Found = []
+    for i in np.flatnonzero(b.present & ~b.in_range):
+        coords = shapely.get_coordinates(b.geoms[i])
+        bad = ~np.isfinite(coords).all(axis=1)
+        with np.errstate(invalid="ignore"):
+            bad |= (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0)
+        x, y = coords[bad][0]
+        message = (
+            f"{int(bad.sum())} coordinate(s) outside longitude -180..180 / latitude "
+            f"-90..90 or not finite, first ({x}, {y})"
+        )
+        found.append(
+            (int(i), Finding(b.ids[i], Rule.COORDINATES_OUT_OF_RANGE, Severity.ERROR, message))
+        )
+    return found
+
+
+def _extent_geometry(extent: Extent) -> BaseGeometry:
+    if isinstance(extent, BaseGeometry):
+        if extent.is_empty or not extent.is_valid:
+            raise GeometryError("the expected extent must be a valid, non-empty geometry")
+        return extent
+    minx, miny, maxx, maxy = (float(v) for v in extent)
+    if not (minx < maxx and miny < maxy):
+        raise GeometryError(f"expected extent {extent} is not (min_lon, min_lat, max_lon, max_lat)")
+    return shapely.box(minx, miny, maxx, maxy)
+
+
+def _swapped(b: _Batch, extent: Extent | None) -> _Found:
+    candidates = np.flatnonzero(b.present)
+    if len(candidates) == 0:
+        return []
+    geoms = b.geoms[candidates]
+    swapped = shapely.transform(geoms, _swap_xy)
+    # Out of range as recorded, in range once swapped.
+    coords, index = shapely.get_coordinates(swapped, return_index=True)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(coords).all(axis=1) | (np.abs(coords[:, 0]) > 180.0)
+        bad |= np.abs(coords[:, 1]) > 90.0
+    swapped_ok = np.ones(len(candidates), dtype=bool)
+    swapped_ok[np.unique(index[bad])] = False
+    range_hint = swapped_ok & ~b.in_range[candidates]
+    # Outside the expected extent as recorded, wholly inside it once swapped.
+    extent_hint = np.zeros(len(candidates), dtype=bool)
+    if extent is not None:
+        region = _extent_geometry(extent)
+        shapely.prepare(region)
+        extent_hint = ~shapely.intersects(region, geoms) & shapely.covers(region, swapped)
+    found: _Found = []
+    for k in np.flatnonzero(range_hint | extent_hint):
+        i = int(candidates[k])
+        why = (
+            "outside the expected extent as recorded but inside it"
+            if extent_hint[k]
+            else "out of longitude/latitude range as recorded but in range"
+        )
+        message = f"coordinates look like (latitude, longitude): {why} with x and y swapped"
+        found.append((i, Finding(b.ids[i], Rule.SWAPPED_LAT_LON, Severity.WARNING, message)))
+    return found
+
+
+def _repairable(geom: BaseGeometry, max_area_change: float) -> bool:
+    try:
+        repair(geom, max_area_change=max_area_change)
+    except GeometryError:
+        return False
+    return True
+
+
+def _invalid(b: _Batch, max_area_change: float) -> _Found:
+    idx = np.flatnonzero(b.in_range & b.polygonal & ~b.valid)
+    if len(idx) == 0:
+        return []
+    reasons = shapely.is_valid_reason(b.geoms[idx])
+    return [
+        (
+            int(i),
+            Finding(
+                b.ids[i],
+                Rule.INVALID_POLYGON,
+                Severity.ERROR,
+                f"invalid polygon: {reason}",
+                fixable=_repairable(b.geoms[i], max_area_change),
+            ),
+        )
+        for i, reason in zip(idx, reasons, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _Paths:
+    """Every ring and line of the measurable records, flattened to coordinates."""
+
+    coords: Array  # (n, 2) lon/lat
+    path: Array  # which path each coordinate belongs to
+    path_record: Array  # the record index of each path
+    ring_paths: Array  # indices of the paths that are polygon rings
+    rings: Array  # those rings, as geometries
+
+
+def _paths(b: _Batch) -> _Paths:
+    records = np.flatnonzero(b.in_range)
+    parts, part_of = shapely.get_parts(b.geoms[records], return_index=True)
+    part_record = records[part_of]
+    types = shapely.get_type_id(parts)
+    while (types >= 4).any():  # a collection holding multi-part geometries: open them too
+        parts, part_of = shapely.get_parts(parts, return_index=True)
+        part_record = part_record[part_of]
+        types = shapely.get_type_id(parts)
+    is_poly = types == _POLYGON
+    rings, ring_of = shapely.get_rings(parts[is_poly], return_index=True)
+    is_line = (types == _LINESTRING) | (types == _LINEARRING)
+    paths = np.concatenate([rings, parts[is_line]])
+    path_record = np.concatenate([part_record[is_poly][ring_of], part_record[is_line]])
+    coords, path = shapely.get_coordinates(paths, return_index=True)
+    return _Paths(coords, path, path_record, np.arange(len(rings)), rings)
+
+
+def _edges(p: _Paths) -> tuple[Array, Array, Array]:
+    """(start index into coords, record index, geodesic length in metres) of every edge."""
+    same = p.path[1:] == p.path[:-1]
+    start = np.flatnonzero(same)
+    if len(start) == 0:
+        return start, start, np.zeros(0)
+    a, z = p.coords[start], p.coords[start + 1]
+    _, _, length = _GEOD.inv(a[:, 0], a[:, 1], z[:, 0], z[:, 1])
+    return start, p.path_record[p.path[start]], np.asarray(length, dtype=float)
+
+
+def _too_few_vertices(b: _Batch, p: _Paths) -> _Found:
+    if len(p.rings) == 0:
+        return []
+    # A ring with fewer than 3 distinct vertices encloses no area, so only rings of zero
+    # area need their distinct vertices counted.
+    flat = np.flatnonzero(shapely.area(shapely.polygons(p.rings)) == 0.0)
+    if len(flat) == 0:
+        return []
+    coords, ring_of = shapely.get_coordinates(p.rings[flat], return_index=True)
+    unique_rows = np.unique(np.column_stack([ring_of, coords]), axis=0)
+    distinct = np.bincount(unique_rows[:, 0].astype(np.int64), minlength=len(flat))
+    worst: dict[int, int] = {}
+    for k in np.flatnonzero(distinct < 3):
+        record = int(p.path_record[p.ring_paths[flat[k]]])
+        worst[record] = min(worst.get(record, 3), int(distinct[k]))
+    return [
+        (
+            i,
+            Finding(
+                b.ids[i],
+                Rule.TOO_FEW_VERTICES,
+                Severity.ERROR,
+                f"a ring has {n} distinct vertices; a polygon ring needs at least 3",
+                measure=float(n),
+            ),
+        )
+        for i, n in sorted(worst.items())
+    ]
+
+
+def _duplicate_vertices(
+    b: _Batch, p: _Paths, edges: tuple[Array, Array, Array], max_area_change: float
+) -> _Found:
+    start, record, _ = edges
+    if len(start) == 0:
+        return []
+    dup = (p.coords[start] == p.coords[start + 1]).all(axis=1)
+    counts: dict[int, int] = defaultdict(int)
+    first: dict[int, Array] = {}
+    for k in np.flatnonzero(dup):
+        i = int(record[k])
+        counts[i] += 1
+        first.setdefault(i, p.coords[start[k]])
+    found: _Found = []
+    for i, n in sorted(counts.items()):
+        # Dropping exact repeats never changes the topology of a valid geometry, so only
+        # an invalid one needs a trial repair to know.
+        fixable = bool(b.valid[i]) or _repairable(b.geoms[i], max_area_change)
+        x, y = first[i]
+        message = f"{n} vertex/vertices repeating the one before, first at ({x:.6f}, {y:.6f})"
+        found.append(
+            (
+                i,
+                Finding(
+                    b.ids[i],
+                    Rule.DUPLICATE_VERTICES,
+                    Severity.WARNING,
+                    message,
+                    fixable=fixable,
+                    measure=float(n),
+                ),
+            )
+        )
+    return found
+
+
+def _long_edges(b: _Batch, p: _Paths, edges: tuple[Array, Array, Array], limit_m: float) -> _Found:
+    start, record, length = edges
+    long_ = np.flatnonzero(length > limit_m)
+    worst: dict[int, tuple[float, int, int]] = {}  # record -> (longest, count, coord index)
+    for k in long_:
+        i = int(record[k])
+        longest, count, at = worst.get(i, (0.0, 0, 0))
+        if length[k] > longest:
+            longest, at = float(length[k]), int(start[k])
+        worst[i] = (longest, count + 1, at)
+    found: _Found = []
+    for i, (longest, count, at) in sorted(worst.items()):
+        (x1, y1), (x2, y2) = p.coords[at], p.coords[at + 1]
+        message = (
+            f"{count} edge(s) longer than {limit_m:,.0f} m; the longest, {longest:,.0f} m, "
+            f"runs from ({x1:.6f}, {y1:.6f}) to ({x2:.6f}, {y2:.6f})"
+        )
+        found.append(
+            (i, Finding(b.ids[i], Rule.LONG_EDGE, Severity.WARNING, message, measure=longest))
+        )
+    return found
+
+
+def _duplicate_groups(b: _Batch) -> tuple[dict[int, tuple[int, ...]], Array]:
+    """Identical geometries: record index -> the indices of its group (itself included),
+    for records in a group of two or more; and a group number for every record."""
+    idx = np.flatnonzero(b.present)
+    # normalize() fixes the start vertex, ring direction and part order, so one WKB per shape.
+    keys = shapely.to_wkb(shapely.normalize(b.geoms[idx]))
+    by_key: dict[bytes, list[int]] = defaultdict(list)
+    for i, key in zip(idx, keys, strict=True):
+        by_key[key].append(int(i))
+    group_of = np.arange(len(b.geoms))
+    groups: dict[int, tuple[int, ...]] = {}
+    for members in by_key.values():
+        if len(members) > 1:
+            group_of[members] = members[0]
+            groups.update({i: tuple(members) for i in members})
+    return groups, group_of
+
+
+def _duplicate_geometry(b: _Batch, groups: Mapping[int, tuple[int, ...]]) -> _Found:
+    found: _Found = []
+    for i, group in sorted(groups.items()):
+        others = tuple(b.ids[j] for j in group if j != i)
+        message = f"geometry identical to record(s) {', '.join(others)}"
+        found.append(
+            (
+                i,
+                Finding(
+                    b.ids[i],
+                    Rule.DUPLICATE_GEOMETRY,
+                    Severity.ERROR,
+                    message,
+                    related_ids=others,
+                ),
+            )
+        )
+    return found
+
+
+def _overlaps(b: _Batch, group_of: Array, tolerance_m2: float) -> _Found:
+    idx = np.flatnonzero(b.polygonal & b.valid)
+    if len(idx) < 2:
+        return []
+    geoms = b.geoms[idx]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    # Identical geometries are reported as duplicates, not as overlaps too.
+    dup = group_of[idx[left]] == group_of[idx[right]]
+    left, right = left[~dup], right[~dup]
+    # Interiors meet (not just boundaries touching): DE-9IM interior/interior is non-empty.
+    inner = shapely.relate_pattern(geoms[left], geoms[right], "T********")
+    left, right = left[inner], right[inner]
+    areas = _areas_m2(shapely.intersection(geoms[left], geoms[right]))
+    found: _Found = []
+    for q, r, area in zip(left, right, areas, strict=True):
+        if area <= tolerance_m2:
+            continue
+        a, z = int(idx[q]), int(idx[r])
+        for this, other in ((a, z), (z, a)):
+            message = f"overlaps record {b.ids[other]} by {area:,.1f} m²"
+            found.append(
+                (
+                    this,
+                    Finding(
+                        b.ids[this],
+                        Rule.OVERLAP,
+                        Severity.WARNING,
+                        message,
+                        related_ids=(b.ids[other],),
+                        measure=float(area),
+                    ),
+                )
+            )
+    return found
+
+
+def _admin(
+    b: _Batch,
+    admin_units: Mapping[str, BaseGeometry],
+    claimed: Mapping[str, str | None],
+    tolerance_m2: float,
+    rules: Collection[Rule],
+) -> _Found:
+    codes = list(admin_units)
+    units = np.empty(len(codes), dtype=object)
+    units[:] = [admin_units[c] for c in codes]
+    usable_units = shapely.is_geometry(units) & ~shapely.is_empty(units)
+    usable_units[usable_units] = shapely.is_valid(units[usable_units])
+    if not usable_units.all():
+        bad = [codes[i] for i in np.flatnonzero(~usable_units)]
+        raise GeometryError(f"admin unit geometries empty or invalid: {', '.join(bad)}")
+    idx = np.flatnonzero(b.in_range & (b.valid | ~b.polygonal))
+    geoms = b.geoms[idx]
+    tree = shapely.STRtree(units)
+    rec, unit = tree.query(geoms, predicate="intersects")
+    lies_in: dict[int, list[str]] = defaultdict(list)
+    for q, u in zip(rec, unit, strict=True):
+        lies_in[int(idx[q])].append(codes[u])
+    found: _Found = []
+
+    if Rule.OUTSIDE_ALL_ADMIN_UNITS in rules:
+        for i in idx[~np.isin(np.arange(len(idx)), rec)]:
+            message = f"inside none of the {len(codes)} admin units given"
+            found.append(
+                (int(i), Finding(b.ids[i], Rule.OUTSIDE_ALL_ADMIN_UNITS, Severity.ERROR, message))
+            )
+
+    claims = [(int(i), claimed.get(b.ids[i])) for i in idx]
+    if Rule.UNKNOWN_ADMIN_UNIT in rules:
+        for i, code in claims:
+            if code and code not in admin_units:
+                message = f"claims admin unit {code!r}, which is not among those given"
+                found.append(
+                    (i, Finding(b.ids[i], Rule.UNKNOWN_ADMIN_UNIT, Severity.ERROR, message))
+                )
+
+    if Rule.OUTSIDE_ADMIN_UNIT in rules:
+        known = [(i, code) for i, code in claims if code and code in admin_units]
+        if known:
+            rec_idx = np.array([i for i, _ in known], dtype=np.int64)
+            claimed_units = np.empty(len(known), dtype=object)
+            claimed_units[:] = [admin_units[code] for _, code in known]
+            mine = b.geoms[rec_idx]
+            outside = ~shapely.covered_by(mine, claimed_units)
+            touching = shapely.intersects(mine, claimed_units)
+            spill = np.zeros(len(known))
+            areal = outside & (shapely.get_dimensions(mine) == 2)
+            spill[areal] = _areas_m2(shapely.difference(mine[areal], claimed_units[areal]))
+            totals = np.zeros(len(known))
+            totals[areal] = _areas_m2(mine[areal])
+            for k in np.flatnonzero(outside):
+                i, code = known[k]
+                elsewhere = [c for c in lies_in.get(i, []) if c != code]
+                where = f"; it lies in {', '.join(elsewhere)}" if elsewhere else ""
+                if areal[k] and touching[k]:
+                    if spill[k] <= tolerance_m2:
+                        continue
+                    share = 100.0 * spill[k] / totals[k] if totals[k] else 100.0
+                    message = (
+                        f"{spill[k]:,.1f} m² ({share:.1f} %) outside its admin unit {code!r}{where}"
+                    )
+                    severity = Severity.WARNING
+                else:
+                    what = "partly" if touching[k] else "wholly"
+                    message = f"{what} outside its admin unit {code!r}{where}"
+                    severity = Severity.WARNING if touching[k] else Severity.ERROR
+                measure = float(spill[k]) if areal[k] else None
+                found.append(
+                    (
+                        i,
+                        Finding(
+                            b.ids[i],
+                            Rule.OUTSIDE_ADMIN_UNIT,
+                            severity,
+                            message,
+                            related_ids=tuple(elsewhere),
+                            measure=measure,
+                        ),
+                    )
+                )
+    return found
+
+
+def check_geometries(
+    records: Iterable[tuple[str, BaseGeometry | None]],
+    *,
+    rules: Collection[Rule | str] | None = None,
+    expected_extent: Extent | None = None,
+    long_edge_m: float = DEFAULT_LONG_EDGE_M,
+    area_tolerance_m2: float = DEFAULT_AREA_TOLERANCE_M2,
+    max_area_change: float = DEFAULT_MAX_AREA_CHANGE,
+    admin_units: Mapping[str, BaseGeometry] | None = None,
+    claimed_admin_units: Mapping[str, str | None] | None = None,
+) -> list[Finding]:
+    """Every finding of the chosen rules on ``records``, ordered by record then rule.
+
+    ``records`` are ``(record_id, geometry)`` pairs, geometry in WGS84 lon/lat or None.
+    ``rules`` picks rules by name (default: all; the admin-unit rules run only when
+    ``admin_units`` is given). ``expected_extent`` is a (min_lon, min_lat, max_lon,
+    max_lat) box or a polygon of where records should be (e.g. the country), used by
+    swapped-lat-lon. ``long_edge_m`` is the long-edge limit in metres;
+    ``area_tolerance_m2`` the overlap or admin-boundary spill ignored, in m²;
+    ``max_area_change`` is passed to :func:`repair` to decide ``fixable``.
+    ``admin_units`` maps admin code to polygon (WGS84), ``claimed_admin_units`` record id
+    to the code the record claims (records not in it claim nothing).
+
+    The work is done with shapely 2 array functions and an STRtree, so 100,000 polygons
+    are checked in seconds; Python loops run only over records that have a finding.
+
+    Raises ValueError for an unknown rule name, TypeError if a geometry is not a shapely
+    geometry or None, GeometryError for an unusable expected extent or admin unit polygon.
+    """
+    chosen = set(Rule) if rules is None else {Rule(r) for r in rules}
+    for name, value in (
+        ("long_edge_m", long_edge_m),
+        ("area_tolerance_m2", area_tolerance_m2),
+        ("max_area_change", max_area_change),
+    ):
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    b = _batch(records)
+    found: _Found = []
+    simple: Sequence[tuple[Rule, Callable[[], _Found]]] = (
+        (Rule.EMPTY_GEOMETRY, lambda: _empty(b)),
+        (Rule.COORDINATES_OUT_OF_RANGE, lambda: _out_of_range(b)),
+        (Rule.SWAPPED_LAT_LON, lambda: _swapped(b, expected_extent)),
+        (Rule.INVALID_POLYGON, lambda: _invalid(b, max_area_change)),
+    )
+    for rule, run in simple:
+        if rule in chosen:
+            found += run()
+    if chosen & {Rule.TOO_FEW_VERTICES, Rule.DUPLICATE_VERTICES, Rule.LONG_EDGE}:
+        paths = _paths(b)
+        if Rule.TOO_FEW_VERTICES in chosen:
+            found += _too_few_vertices(b, paths)
+        if chosen & {Rule.DUPLICATE_VERTICES, Rule.LONG_EDGE}:
+            edges = _edges(paths)
+            if Rule.DUPLICATE_VERTICES in chosen:
+                found += _duplicate_vertices(b, paths, edges, max_area_change)
+            if Rule.LONG_EDGE in chosen:
+                found += _long_edges(b, paths, edges, long_edge_m)
+    if chosen & {Rule.DUPLICATE_GEOMETRY, Rule.OVERLAP}:
+        groups, group_of = _duplicate_groups(b)
+        if Rule.DUPLICATE_GEOMETRY in chosen:
+            found += _duplicate_geometry(b, groups)
+        if Rule.OVERLAP in chosen:
+            found += _overlaps(b, group_of, area_tolerance_m2)
+    if admin_units is not None and chosen & _ADMIN_RULES:
+        found += _admin(b, admin_units, claimed_admin_units or {}, area_tolerance_m2, chosen)
+    found.sort(key=lambda pair: (pair[0], _RULE_ORDER[pair[1].rule]))
+    return [finding for _, finding in found]
+
+
+def _metric_area(geom: BaseGeometry) -> float:
+    # The envelope's centre picks the zone: an invalid polygon's centroid can be anywhere.
+    minx, miny, maxx, maxy = geom.bounds
+    return float(to_metric(geom, utm_epsg((minx + maxx) / 2, (miny + maxy) / 2)).area)
+
+
+def _polygonal_only(geom: BaseGeometry) -> Polygon | MultiPolygon | None:
+    """``geom`` as a Polygon or MultiPolygon, or None if it has any non-polygonal part."""
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    if isinstance(geom, GeometryCollection):
+        parts = [p for p in shapely.get_parts(geom) if not p.is_empty]
+        polygons: list[Polygon] = []
+        for part in parts:
+            if isinstance(part, Polygon):
+                polygons.append(part)
+            elif isinstance(part, MultiPolygon):
+                polygons.extend(part.geoms)
+            else:
+                return None
+        return MultiPolygon(polygons) if polygons else None
+    return None
+
+
+def repair(
+    geom: BaseGeometry, *, max_area_change: float = DEFAULT_MAX_AREA_CHANGE
+) -> tuple[BaseGeometry, list[str]]:
+    """``geom`` with its safely repairable problems fixed, and what was done.
+
+    Safe repairs are exactly two: dropping a vertex that repeats the one before it, and
+    making an invalid polygon valid with ``shapely.make_valid`` when the result is wholly
+    polygonal and its area (m², in UTM) differs from the original's by at most
+    ``max_area_change`` (relative). A geometry with nothing to repair comes back as it was
+    with an empty list.
+
+    Raises GeometryError, with the reason, when the geometry cannot be repaired safely: it
+    is empty; a coordinate is out of range; dropping repeats collapses a ring; make_valid
+    would leave lines or points (a spike, a collapsed ring) or change the area by more than
+    the tolerance (a bowtie, a hole outside its shell, overlapping parts).
+    """
+    if geom is None or geom.is_empty:
+        raise GeometryError("geometry is empty: nothing to repair")
+    check_lonlat(geom)
+    repairs: list[str] = []
+    before = int(shapely.get_num_coordinates(geom))
+    try:
+        out = shapely.remove_repeated_points(geom, tolerance=0.0)
+    except shapely.errors.GEOSException as exc:
+        raise GeometryError(f"not repairable: removing repeated vertices fails: {exc}") from exc
+    removed = before - int(shapely.get_num_coordinates(out))
+    if removed:
+        repairs.append(f"removed {removed} vertex/vertices repeating the one before")
+    if out.is_valid:
+        return (out if removed else geom), repairs
+    reason = shapely.is_valid_reason(out)
+    if not isinstance(out, Polygon | MultiPolygon):
+        raise GeometryError(f"not repairable: invalid {out.geom_type}: {reason}")
+    fixed = _polygonal_only(shapely.make_valid(out))
+    if fixed is None:
+        raise GeometryError(
+            f"not repairable ({reason}): make_valid leaves lines or points "
+            "(a spike or a collapsed ring), which only a person can resolve"
+        )
+    old_area, new_area = _metric_area(out), _metric_area(fixed)
+    if new_area <= 0.0:
+        raise GeometryError(f"not repairable ({reason}): make_valid leaves no area")
+    change = abs(new_area - old_area) / max(old_area, new_area)
+    if change > max_area_change:
+        raise GeometryError(
+            f"not repairable ({reason}): make_valid changes the area from {old_area:,.1f} m² "
+            f"to {new_area:,.1f} m² ({100 * change:.2f} %, more than "
+            f"{100 * max_area_change:g} %)"
+        )
+    repairs.append(f"made valid ({reason}); area changed by {100 * change:.4f} %")
+    return fixed, repairs
