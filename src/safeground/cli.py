@@ -26,7 +26,7 @@ from rich.table import Table
 
 from safeground.domain.accounting import GroupBy, SummaryRow
 from safeground.domain.errors import RuleViolation
-from safeground.domain.model import HazardArea, Report, ReportKind, ReportStatus
+from safeground.domain.model import HazardArea, OutcomeType, Report, ReportKind, ReportStatus
 from safeground.geometry import GeometryError, to_geojson
 from safeground.services import export as export_service
 from safeground.services import register
@@ -209,9 +209,10 @@ def _print_area(area: HazardArea) -> None:
         f"{area.admin_unit or 'no admin unit'}"
     )
     out.print(
-        f"area {_m2(area.area_m2)} m² · cancelled {_m2(area.released_m2('cancelled'))} · "  # type: ignore[arg-type]
-        f"reduced {_m2(area.released_m2('reduced'))} · "  # type: ignore[arg-type]
-        f"cleared {_m2(area.released_m2('cleared'))} · "  # type: ignore[arg-type]
+        f"area {_m2(area.area_m2)} m² · "
+        f"cancelled {_m2(area.released_m2(OutcomeType.CANCELLED))} · "
+        f"reduced {_m2(area.released_m2(OutcomeType.REDUCED))} · "
+        f"cleared {_m2(area.released_m2(OutcomeType.CLEARED))} · "
         f"{REMAINING}: {_m2(area.remaining_m2)} m²"
     )
     if area.evidence:

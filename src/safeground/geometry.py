@@ -122,9 +122,7 @@ def from_geojson(obj: Any) -> BaseGeometry:
     try:
         # GEOS's own reader: fast, and strict about the structure
         geom = shapely.from_geojson(json.dumps(obj, allow_nan=True))
-    except (TypeError, ValueError) as exc:
-        raise GeometryError(f"not a GeoJSON geometry: {exc}") from exc
-    except shapely.errors.GEOSException as exc:
+    except (TypeError, ValueError, shapely.errors.GEOSException) as exc:
         raise GeometryError(f"not a GeoJSON geometry: {exc}") from exc
     if geom is None:
         raise GeometryError("geometry is null")

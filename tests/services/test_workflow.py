@@ -230,7 +230,7 @@ def test_reports_move_only_in_turn(filer: Filer, workflow: Workflow, area_id: st
         workflow.submit(draft.id, user=" ")
 
 
-def test_four_eyes_refuses_self_approval(store: SQLiteStore, clock: object) -> None:
+def test_four_eyes_refuses_self_approval(store: SQLiteStore) -> None:
     workflow = Workflow(store, four_eyes=True)
     report = workflow.draft(ReportKind.ORGANISATION_REGISTER, author="ana", payload={"name": "NGO"})
     workflow.submit(report.id, user="ana")

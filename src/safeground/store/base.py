@@ -152,9 +152,6 @@ class Store(ABC):
 
     # --- the projection of approved reports --------------------------------------------
     @abstractmethod
-    def record_exists(self, record_type: RecordType, record_id: str) -> bool: ...
-
-    @abstractmethod
     def put_record(self, record: Record, *, new: bool = False) -> None:
         """Store the current state of a record (its layer rows), replacing the old;
         ``new`` says there is nothing to replace."""

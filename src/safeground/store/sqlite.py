@@ -396,13 +396,6 @@ class SQLiteStore(Store):
         return int(cur.fetchone()[0])
 
     # --- projection ----------------------------------------------------------------------
-    def record_exists(self, record_type: RecordType, record_id: str) -> bool:
-        table = _own_table(record_type)
-        row = self._conn.execute(
-            f"SELECT 1 FROM {table.name} WHERE {table.key} = ?", (record_id,)
-        ).fetchone()
-        return row is not None
-
     def put_record(self, record: Record, *, new: bool = False) -> None:
         _record_type, record_id = record_key(record)
         tables = rows_of(record)
@@ -509,10 +502,6 @@ class SQLiteStore(Store):
     # --- for tests and tools -------------------------------------------------------------
     def integrity_check(self) -> str:
         return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
-
-
-def _own_table(record_type: RecordType) -> Table:
-    return TABLES[RECORD_TABLES[record_type][0]]
 
 
 def _statements(sql: str) -> Iterator[str]:
