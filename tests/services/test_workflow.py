@@ -14,7 +14,7 @@ from safeground.domain import errors
 from safeground.domain.errors import RuleViolation
 from safeground.domain.model import AreaStatus, ReportKind, ReportStatus
 from safeground.services import register
-from safeground.services.workflow import Workflow
+from safeground.services.workflow import Draft, Workflow
 from safeground.store.sqlite import SQLiteStore
 from tests.conftest import AUTHOR, REVIEWER, Filer, box, gj, table_dump
 
@@ -298,3 +298,41 @@ def test_accident_victims_are_kept_apart_and_must_match_the_counts(
     assert store.layer("victims").rows == [(report.record_id, 1, "Y. Person", "f", 31, "killed")]
     accidents = store.layer("accidents")
     assert "name" not in accidents.columns and accidents.rows[0][4:] == (1, 0)
+
+
+def _register(geom: object, record_id: str | None = None) -> Draft:
+    return Draft("area.register", {"geometry": gj(geom)}, record_id, D(2025, 1, 10))
+
+
+def test_a_batch_with_one_bad_item_files_nothing_and_names_the_item(
+    workflow: Workflow, db_path: Path
+) -> None:
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[30, 50], [30.1, 50.1], [30.1, 50], [30, 50.1], [30, 50]]],
+    }
+    drafts = [_register(box(0, 0, 50, 50)), Draft("area.register", {"geometry": bowtie})]
+    error = refused(
+        db_path,
+        errors.INVALID_GEOMETRY,
+        lambda: workflow.file_many(drafts, author=AUTHOR, reviewer=REVIEWER),
+    )
+    assert error.message.startswith("item 1:")
+
+
+def test_a_batch_never_hands_out_an_id_that_a_report_already_names(
+    workflow: Workflow, store: SQLiteStore
+) -> None:
+    workflow.file_many(
+        [_register(box(0, 0, 50, 50), "HA-000002")], author=AUTHOR, reviewer=REVIEWER
+    )
+    filed = workflow.file_many(
+        [_register(box(100 * i, 500, 50, 50)) for i in range(3)], author=AUTHOR, reviewer=REVIEWER
+    )
+    assert [r.record_id for r in filed] == ["HA-000001", "HA-000003", "HA-000004"]
+    assert [a.area_id for a in register.list_areas(store)] == [
+        "HA-000001",
+        "HA-000002",
+        "HA-000003",
+        "HA-000004",
+    ]

@@ -107,3 +107,24 @@ def test_geometry_blob_round_trips_with_its_envelope(points: list[tuple[float, f
     assert shapely.equals_exact(gpkg.decode(blob), geom, tolerance=0)
     minx, miny, maxx, maxy = geom.bounds
     assert gpkg._envelope(blob) == (minx, maxx, miny, maxy)
+
+
+def test_encoding_many_geometries_at_once_equals_encoding_each() -> None:
+    geoms = [
+        shapely.box(0, 0, 1, 1),
+        None,
+        shapely.Polygon(),
+        shapely.Point(30.5, 50.25),
+        shapely.MultiPolygon([shapely.box(2, 2, 3, 4)]),
+    ]
+    assert gpkg.encode_many(geoms) == [gpkg.encode(g) for g in geoms]
+
+
+def test_number_blocks_never_overlap(tmp_path: Path) -> None:
+    with SQLiteStore.create(tmp_path / "n.gpkg") as store, store.transaction():
+        assert store.next_number("area") == 1
+        assert store.next_number("area", 100) == 2
+        assert store.next_number("area") == 102
+        assert store.next_number("team", 5) == 1
+        with pytest.raises(ValueError):
+            store.next_number("area", 0)

@@ -97,6 +97,17 @@ class AssetState(StrEnum):
     REBUILT = "rebuilt"
 
 
+class EventType(StrEnum):
+    """What a point event reports, after the event categories of IMSMA registers."""
+
+    ACCIDENT = "accident"  # a person hurt or killed by a mine or other explosive ordnance
+    EO_FIND = "eo_find"  # ordnance found: UXO, an abandoned item, a seizure
+    EO_CACHE = "eo_cache"  # a stockpile, cache or production site of ordnance
+    DEMINING = "demining"  # ordnance destroyed in demining or clearance operations
+    SUSPECTED_HAZARD = "suspected_hazard"  # a report of a suspected minefield
+    OTHER = "other"
+
+
 class ReportStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -111,6 +122,7 @@ class RecordType(StrEnum):
     ASSET = "asset"
     EO_ITEM = "eo_item"
     ACCIDENT = "accident"
+    EVENT = "event"
 
 
 class ReportKind(StrEnum):
@@ -128,6 +140,8 @@ class ReportKind(StrEnum):
     ASSET_UPDATE = "asset.update"
     EO_FIND = "eo.find"
     ACCIDENT = "accident"
+    EVENT_REGISTER = "event.register"
+    EVENT_UPDATE = "event.update"
 
     @property
     def record_type(self) -> RecordType:
@@ -153,6 +167,8 @@ _RECORD_TYPE: Mapping[ReportKind, RecordType] = {
     ReportKind.ASSET_UPDATE: RecordType.ASSET,
     ReportKind.EO_FIND: RecordType.EO_ITEM,
     ReportKind.ACCIDENT: RecordType.ACCIDENT,
+    ReportKind.EVENT_REGISTER: RecordType.EVENT,
+    ReportKind.EVENT_UPDATE: RecordType.EVENT,
 }
 
 _CREATING = frozenset(
@@ -163,6 +179,7 @@ _CREATING = frozenset(
         ReportKind.ASSET_REGISTER,
         ReportKind.EO_FIND,
         ReportKind.ACCIDENT,
+        ReportKind.EVENT_REGISTER,
     }
 )
 
@@ -328,6 +345,26 @@ class Accident:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A point event of the register as a source recorded it: an accident, a find, a
+    suspected minefield. ``source_type`` keeps the source's own category (e.g. a code)
+    beside ``event_type``, ours; ``date`` when known, else at least ``year`` may be."""
+
+    id: str
+    event_type: EventType
+    source_type: str
+    date: date | None
+    year: int | None
+    admin_unit: str
+    place: str
+    description: str
+    geometry: BaseGeometry  # Point
+    registered: date
+    updated: date
+    report_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Victim:
     """Personal data. Stored apart, never exported or shown unless explicitly asked for."""
 
@@ -339,7 +376,7 @@ class Victim:
     injury: str  # killed | injured
 
 
-Record = HazardArea | Organisation | Team | Asset | EOItem | Accident
+Record = HazardArea | Organisation | Team | Asset | EOItem | Accident | Event
 
 
 @dataclass(frozen=True)

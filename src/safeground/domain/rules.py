@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import date
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -28,6 +29,8 @@ from safeground.domain.model import (
     AssetState,
     DamageGrade,
     EOItem,
+    Event,
+    EventType,
     HazardArea,
     HazardType,
     OrdnanceCategory,
@@ -76,6 +79,10 @@ def apply(state: Record | None, report: Report, rules: ReleaseRules) -> Record:
             if state is not None and not isinstance(state, Asset):
                 raise TypeError(f"not an asset: {state!r}")
             return apply_asset(state, report)
+        case RecordType.EVENT:
+            if state is not None and not isinstance(state, Event):
+                raise TypeError(f"not an event: {state!r}")
+            return apply_event(state, report)
     raise AssertionError(report.record_type)  # pragma: no cover
 
 
@@ -454,3 +461,69 @@ def apply_asset(asset: Asset | None, report: Report) -> Asset:
         updated=report.report_date,
         report_ids=(*asset.report_ids, report.id),
     )
+
+
+# --- events -----------------------------------------------------------------------------
+
+#: The years an event may claim: mines of the First World War still kill.
+EVENT_YEARS = range(1900, 2101)
+
+
+def apply_event(event: Event | None, report: Report) -> Event:
+    p = Payload(report.payload, _where(report))
+    if report.kind is K.EVENT_REGISTER:
+        if event is not None:
+            raise RuleViolation(errors.RECORD_EXISTS, f"{p.where}: event exists already")
+        day, year = _event_when(p, None, None)
+        return Event(
+            id=report.record_id,
+            event_type=p.choice("event_type", EventType),
+            source_type=p.text("source_type", ""),
+            date=day,
+            year=year,
+            admin_unit=p.text("admin_unit", ""),
+            place=p.text("place", ""),
+            description=p.text("description", ""),
+            geometry=p.point(),
+            registered=report.report_date,
+            updated=report.report_date,
+            report_ids=(report.id,),
+        )
+    if event is None:
+        raise RuleViolation(errors.UNKNOWN_RECORD, f"{p.where}: no such event")
+    if report.kind is not K.EVENT_UPDATE:
+        raise RuleViolation(errors.INVALID_REPORT, f"{p.where}: not a report on an event")
+    day, year = _event_when(p, event.date, event.year)
+    return replace(
+        event,
+        event_type=p.choice("event_type", EventType, event.event_type),
+        source_type=p.text("source_type", event.source_type),
+        date=day,
+        year=year,
+        admin_unit=p.text("admin_unit", event.admin_unit),
+        place=p.text("place", event.place),
+        description=p.text("description", event.description),
+        geometry=p.point() if p.has("geometry") else event.geometry,
+        updated=report.report_date,
+        report_ids=(*event.report_ids, report.id),
+    )
+
+
+def _event_when(p: Payload, day: date | None, year: int | None) -> tuple[date | None, int | None]:
+    """The date and year of an event: the year follows the date and must agree with it."""
+    if p.has("date"):
+        day = p.day("date")
+        year = None if day is None else day.year
+    if p.has("year"):
+        given = p.count("year")
+        if given not in EVENT_YEARS:
+            raise RuleViolation(
+                errors.INVALID_REPORT, f"{p.where}: field 'year' {given} is not a plausible year"
+            )
+        if day is not None and day.year != given:
+            raise RuleViolation(
+                errors.INVALID_REPORT,
+                f"{p.where}: field 'year' {given} contradicts the date {day.isoformat()}",
+            )
+        year = given
+    return day, year

@@ -8,7 +8,7 @@ approved, against the approved state of that moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -39,6 +39,7 @@ ID_FORMAT: Mapping[RecordType, tuple[str, int]] = {
     RecordType.ASSET: ("AS-", 6),
     RecordType.EO_ITEM: ("EO-", 6),
     RecordType.ACCIDENT: ("ACC-", 6),
+    RecordType.EVENT: ("EV-", 6),
 }
 
 #: Reports that create a part of an area carry its id: field name and prefix.
@@ -235,13 +236,15 @@ class Workflow:
         created: set[tuple[RecordType, str]] = set()
         personal: dict[tuple[RecordType, str], Mapping[str, Any]] = {}
         filed: list[Report] = []
+        drafts = list(drafts)
         with self.store.transaction():
+            fresh = self._fresh_ids(drafts)
             for index, d in enumerate(drafts):
                 try:
                     kind = _kind(d.kind)
                     record_id = d.record_id
                     if record_id is None and kind.creates_record:
-                        record_id = self._new_id(kind.record_type)
+                        record_id = next(fresh[kind.record_type])
                         states[(kind.record_type, record_id)] = None  # unused: nothing to load
                         created.add((kind.record_type, record_id))
                     elif record_id is None:
@@ -284,9 +287,10 @@ class Workflow:
                 except RuleViolation as exc:
                     raise RuleViolation(exc.rule, f"item {index}: {exc.message}") from exc
                 filed.append(report)
+            for new in (True, False):
+                records = [r for k, r in states.items() if r is not None and (k in created) is new]
+                self.store.put_records(records, new=new)
             for key, state in states.items():
-                assert state is not None
-                self.store.put_record(state, new=key in created)
                 if isinstance(state, Accident) and key in personal:
                     self.store.put_victims(state.id, victims_from(state, personal[key]))
         return filed
@@ -310,12 +314,29 @@ class Workflow:
             ) from exc
 
     def _new_id(self, record_type: RecordType) -> str:
+        return next(self._new_ids(record_type, 1))
+
+    def _new_ids(self, record_type: RecordType, count: int) -> Iterator[str]:
+        """Fresh readable ids, reserved ``count`` at a time; never an id already in use."""
         prefix, width = ID_FORMAT[record_type]
         while True:
-            candidate = f"{prefix}{self.store.next_number(record_type.value):0{width}d}"
+            first = self.store.next_number(record_type.value, count)
+            block = [f"{prefix}{n:0{width}d}" for n in range(first, first + count)]
             # a record exists only through its reports, so its reports say if an id is taken
-            if not self.store.reports(record_type=record_type, record_id=candidate):
-                return candidate
+            taken = self.store.record_ids_taken(record_type, block)
+            yield from (candidate for candidate in block if candidate not in taken)
+
+    def _fresh_ids(self, drafts: Sequence[Draft]) -> dict[RecordType, Iterator[str]]:
+        """For a batch: an id source for each record type that its drafts create."""
+        counts: dict[RecordType, int] = {}
+        for d in drafts:
+            try:
+                kind = ReportKind(d.kind)
+            except ValueError:
+                continue  # refused with its item number when the batch reaches it
+            if kind.creates_record and d.record_id is None:
+                counts[kind.record_type] = counts.get(kind.record_type, 0) + 1
+        return {t: self._new_ids(t, n) for t, n in counts.items()}
 
     def _with_part_id(
         self,

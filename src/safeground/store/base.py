@@ -73,6 +73,7 @@ LAYERS: tuple[str, ...] = (
     "eo_items",
     "accidents",
     "assets",
+    "events",
     "organisations",
     "teams",
 )
@@ -147,14 +148,26 @@ class Store(ABC):
     def personal_data(self, report_id: int) -> Mapping[str, Any] | None: ...
 
     @abstractmethod
-    def next_number(self, name: str) -> int:
-        """1, 2, 3 … for each ``name``: the counter behind readable record ids."""
+    def next_number(self, name: str, count: int = 1) -> int:
+        """1, 2, 3 … for each ``name``: the counter behind readable record ids.
+
+        ``count`` reserves a block of numbers; the first of the block is returned.
+        """
+
+    @abstractmethod
+    def record_ids_taken(self, record_type: RecordType, record_ids: Sequence[str]) -> set[str]:
+        """Those of ``record_ids`` that some report (of any status) already names."""
 
     # --- the projection of approved reports --------------------------------------------
     @abstractmethod
     def put_record(self, record: Record, *, new: bool = False) -> None:
         """Store the current state of a record (its layer rows), replacing the old;
         ``new`` says there is nothing to replace."""
+
+    def put_records(self, records: Sequence[Record], *, new: bool = False) -> None:
+        """:meth:`put_record` for many records; back-ends may write them in bulk."""
+        for record in records:
+            self.put_record(record, new=new)
 
     @abstractmethod
     def put_victims(self, accident_id: str, victims: Sequence[Victim]) -> None: ...

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +122,54 @@ CREATE TABLE report_personal (
 CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
 """
 
+_IMPORTS_SQL = """
+CREATE TABLE imports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+  file TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  format TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  layers TEXT NOT NULL,
+  mapping TEXT NOT NULL,
+  imported_by TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  at DATETIME NOT NULL,
+  read INTEGER NOT NULL,
+  imported INTEGER NOT NULL,
+  unchanged INTEGER NOT NULL,
+  rejected INTEGER NOT NULL
+);
+-- Which source feature became which record: re-importing a file finds its features here.
+CREATE TABLE source_features (
+  source_key TEXT PRIMARY KEY NOT NULL,
+  record_type TEXT NOT NULL,
+  record_id TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  report_id INTEGER NOT NULL REFERENCES reports (id),
+  import_id INTEGER NOT NULL REFERENCES imports (id)
+);
+CREATE INDEX source_features_record ON source_features (record_type, record_id);
+"""
+
+_FIRST_TABLES = (
+    "hazard_areas",
+    "land_release",
+    "activities",
+    "qa_records",
+    "eo_items",
+    "accidents",
+    "assets",
+    "organisations",
+    "teams",
+    "victims",
+)
+
+#: Applied in order, each once; a released migration is never edited, only followed.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_geopackage_core", gpkg.CORE_SQL),
-    ("0002_register", _REGISTER_SQL + "".join(_table_ddl(t) for t in TABLES.values())),
+    ("0002_register", _REGISTER_SQL + "".join(_table_ddl(TABLES[t]) for t in _FIRST_TABLES)),
+    ("0003_events_and_imports", _table_ddl(TABLES["events"]) + _IMPORTS_SQL),
 )
 
 
@@ -132,6 +178,7 @@ def _ms(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
 
 
+@lru_cache(maxsize=16)  # a batch stamps every report with the same instant
 def _ts(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -186,6 +233,8 @@ class SQLiteStore(Store):
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            # 64 MB of page cache: national registers keep their indexes in memory
+            self._conn.execute("PRAGMA cache_size = -65536")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._conn.close()
@@ -387,13 +436,28 @@ class SQLiteStore(Store):
         ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def next_number(self, name: str) -> int:
+    def record_ids_taken(self, record_type: RecordType, record_ids: Sequence[str]) -> set[str]:
+        taken: set[str] = set()
+        for start in range(0, len(record_ids), 500):  # within SQLite's parameter limit
+            chunk = record_ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._conn.execute(
+                f"SELECT DISTINCT record_id FROM reports WHERE record_type = ? "
+                f"AND record_id IN ({marks})",
+                (record_type.value, *chunk),
+            )
+            taken.update(row[0] for row in rows)
+        return taken
+
+    def next_number(self, name: str, count: int = 1) -> int:
+        if count < 1:
+            raise ValueError("count must be at least 1")
         cur = self._write(
-            "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) "
-            "DO UPDATE SET value = value + 1 RETURNING value",
-            (name,),
+            "INSERT INTO counters VALUES (?, ?) ON CONFLICT (name) "
+            "DO UPDATE SET value = value + excluded.value RETURNING value",
+            (name, count),
         )
-        return int(cur.fetchone()[0])
+        return int(cur.fetchone()[0]) - count + 1
 
     # --- projection ----------------------------------------------------------------------
     def put_record(self, record: Record, *, new: bool = False) -> None:
@@ -410,12 +474,24 @@ class SQLiteStore(Store):
         for name in children:
             self._insert(TABLES[name], tables[name])
 
+    def put_records(self, records: Sequence[Record], *, new: bool = False) -> None:
+        if not new:
+            super().put_records(records)
+            return
+        by_table: dict[str, list[Row]] = {}
+        for record in records:
+            for name, rows in rows_of(record).items():
+                by_table.setdefault(name, []).extend(rows)
+        for name, rows in by_table.items():
+            self._insert(TABLES[name], rows)
+
     def _values(self, table: Table, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]]:
         names = list(table.column_names)
         values = [tuple(row[n] for n in names) for row in rows]
         if table.geometry_type:
             names.append("geom")
-            values = [(*v, gpkg.encode(row["geom"])) for v, row in zip(values, rows, strict=True)]
+            blobs = gpkg.encode_many([row["geom"] for row in rows])
+            values = [(*v, blob) for v, blob in zip(values, blobs, strict=True)]
         return ", ".join(names), values
 
     def _insert(self, table: Table, rows: Sequence[Row]) -> None:

@@ -16,6 +16,7 @@ from safeground.domain.model import (
     Accident,
     Asset,
     EOItem,
+    Event,
     HazardArea,
     Organisation,
     OutcomeType,
@@ -177,6 +178,26 @@ TABLES: Mapping[str, Table] = {
             ("asset_id",),
         ),
         Table(
+            "events",
+            "Point events: accidents, ordnance finds, suspected minefields, as reported",
+            RecordType.EVENT,
+            "event_id",
+            (
+                ("event_id", TEXT),
+                ("event_type", TEXT),
+                ("source_type", TEXT),
+                ("date", DATE),
+                ("year", INTEGER),
+                ("admin_unit", TEXT),
+                ("place", TEXT),
+                ("description", TEXT),
+                ("registered", DATE),
+                ("updated", DATE),
+            ),
+            "POINT",
+            ("event_id",),
+        ),
+        Table(
             "organisations",
             "Mine action and reconstruction organisations",
             RecordType.ORGANISATION,
@@ -224,6 +245,7 @@ RECORD_TABLES: Mapping[RecordType, tuple[str, ...]] = {
     RecordType.EO_ITEM: ("eo_items",),
     RecordType.ACCIDENT: ("accidents",),
     RecordType.ASSET: ("assets",),
+    RecordType.EVENT: ("events",),
     RecordType.ORGANISATION: ("organisations",),
     RecordType.TEAM: ("teams",),
 }
@@ -279,6 +301,24 @@ def rows_of(record: Record) -> dict[str, list[Row]]:
                         "damage_grade": record.damage_grade.value,
                         "state": record.state.value,
                         "admin_unit": record.admin_unit,
+                        "registered": _day(record.registered),
+                        "updated": _day(record.updated),
+                        "geom": record.geometry,
+                    }
+                ]
+            }
+        case Event():
+            return {
+                "events": [
+                    {
+                        "event_id": record.id,
+                        "event_type": record.event_type.value,
+                        "source_type": record.source_type,
+                        "date": _day(record.date),
+                        "year": record.year,
+                        "admin_unit": record.admin_unit,
+                        "place": record.place,
+                        "description": record.description,
                         "registered": _day(record.registered),
                         "updated": _day(record.updated),
                         "geom": record.geometry,
@@ -398,6 +438,7 @@ def record_key(record: Record) -> tuple[RecordType, str]:
         EOItem: RecordType.EO_ITEM,
         Accident: RecordType.ACCIDENT,
         Asset: RecordType.ASSET,
+        Event: RecordType.EVENT,
         Organisation: RecordType.ORGANISATION,
         Team: RecordType.TEAM,
     }
