@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 import shapely
@@ -15,6 +17,7 @@ from safeground.geodata.checks import (
     Finding,
     Rule,
     Severity,
+    admin_key,
     check_geometries,
     repair,
 )
@@ -268,6 +271,175 @@ def test_admin_rules_refuse_invalid_admin_polygons() -> None:
         check_geometries([("R1", GOOD)], admin_units=bad)
 
 
+# --- coordinate-sign-error ---------------------------------------------------------------
+
+ADMIN_RULES_AND_SIGN = [
+    Rule.OUTSIDE_ADMIN_UNIT,
+    Rule.OUTSIDE_ALL_ADMIN_UNITS,
+    Rule.UNKNOWN_ADMIN_UNIT,
+    Rule.SIGN_ERROR,
+]
+
+
+@pytest.mark.parametrize(
+    ("sx", "sy", "what"),
+    [
+        (-1, 1, "longitude sign looks wrong"),
+        (1, -1, "latitude sign looks wrong"),
+        (-1, -1, "longitude and latitude signs look wrong"),
+    ],
+)
+def test_point_with_a_flipped_sign_is_a_sign_error_against_its_claimed_admin_unit(
+    sx: int, sy: int, what: str
+) -> None:
+    flipped = Point(sx * (LON + 0.5), sy * LAT)  # belongs in EAST
+    findings = check_geometries(
+        [("R1", flipped)],
+        rules=ADMIN_RULES_AND_SIGN,
+        admin_units=ADMIN,
+        claimed_admin_units={"R1": "EAST"},
+    )
+    # Outside all units and outside its own, as recorded; the sign error says why.
+    assert [f.rule for f in findings] == [
+        Rule.SIGN_ERROR,
+        Rule.OUTSIDE_ADMIN_UNIT,
+        Rule.OUTSIDE_ALL_ADMIN_UNITS,
+    ]
+    sign = findings[0]
+    assert sign.severity is Severity.WARNING
+    assert sign.message == (
+        f"{what}: ({sx * 69.7:.4f}, {sy * 34.5:.4f}) is outside its admin unit 'EAST'; "
+        "(69.7000, 34.5000) is inside it"
+    )
+
+
+def test_sign_error_needs_the_flip_to_land_in_the_claimed_unit_not_just_any() -> None:
+    # Negated, the point lands in EAST, but the record claims WEST: a sign error would not
+    # explain it, so only the admin findings are made.
+    findings = check_geometries(
+        [("R1", Point(-(LON + 0.5), LAT))],
+        rules=ADMIN_RULES_AND_SIGN,
+        admin_units=ADMIN,
+        claimed_admin_units={"R1": "WEST"},
+    )
+    assert Rule.SIGN_ERROR not in {f.rule for f in findings}
+
+
+def test_sign_error_is_found_against_the_expected_extent_without_admin_units() -> None:
+    flipped = shapely.transform(GOOD, lambda c: c * (-1.0, 1.0))
+    [finding] = check_geometries([("R1", flipped)], expected_extent=AFGHANISTAN)
+    assert (finding.rule, finding.severity) == (Rule.SIGN_ERROR, Severity.WARNING)
+    assert finding.message.startswith("longitude sign looks wrong: the Polygon at (-69.2")
+    assert "is outside the expected extent; at (69.2" in finding.message
+    # Without an extent or admin units there is nothing to be outside of.
+    assert check_geometries([("R1", flipped)]) == []
+
+
+def test_polygon_flipped_back_must_lie_in_the_extent_up_to_the_area_tolerance() -> None:
+    # The true area straddles the extent's west edge, about 5,000 m² of it outside; recorded
+    # with the longitude negated, flipping it back leaves that spill: not a sign error...
+    true_area = rectangle(AFGHANISTAN[0] - 0.0005, LAT, 100, 100)
+    spill = area_m2(true_area.difference(shapely.box(*AFGHANISTAN)))
+    assert 4_000 < spill < 6_000
+    recorded = shapely.transform(true_area, lambda c: c * (-1.0, 1.0))
+    assert check_geometries([("R1", recorded)], expected_extent=AFGHANISTAN) == []
+    # ...unless the spill is within the area tolerance.
+    [finding] = check_geometries(
+        [("R1", recorded)], expected_extent=AFGHANISTAN, area_tolerance_m2=10_000.0
+    )
+    assert finding.rule is Rule.SIGN_ERROR
+
+
+def test_far_away_point_that_no_sign_flip_brings_home_is_not_a_sign_error() -> None:
+    far = Point(LON + 20, LAT)  # in China: a typo, not a sign
+    findings = check_geometries(
+        [("R1", far)],
+        rules=ADMIN_RULES_AND_SIGN,
+        admin_units=ADMIN,
+        claimed_admin_units={"R1": "EAST"},
+    )
+    assert [f.rule for f in findings] == [Rule.OUTSIDE_ADMIN_UNIT, Rule.OUTSIDE_ALL_ADMIN_UNITS]
+    assert check_geometries([("R1", far)], expected_extent=AFGHANISTAN) == []
+
+
+def test_record_explained_by_swapped_lat_lon_is_not_also_reported_as_a_sign_error() -> None:
+    # An extent in two pieces, around (20, 30) and (-30, 20): the point (30, 20) lands in
+    # one swapped and in the other with its longitude negated. Swapping is reported alone.
+    extent = shapely.union(shapely.box(19, 29, 21, 31), shapely.box(-31, 19, -29, 21))
+    point = Point(30, 20)
+    assert shapely.covers(extent, Point(-30, 20))  # a sign error would explain it too
+    assert [f.rule for f in check_one(point, expected_extent=extent)] == [Rule.SWAPPED_LAT_LON]
+    assert check_one(point, expected_extent=extent, rules=[Rule.SIGN_ERROR]) == []
+    # The same point with nothing swapping explains is a sign error.
+    sign_only = shapely.box(-31, 19, -29, 21)
+    assert [f.rule for f in check_one(point, expected_extent=sign_only)] == [Rule.SIGN_ERROR]
+
+
+def test_swapped_lat_lon_point_is_reported_once() -> None:
+    findings = check_one(Point(LAT, LON), expected_extent=AFGHANISTAN)
+    assert [f.rule for f in findings] == [Rule.SWAPPED_LAT_LON]
+
+
+# --- admin unit names ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("BOGOTA DC", "BOGOTADC"),
+        ("Bogotá D.C.", "BOGOTADC"),
+        ("NARIÑO", "NARINO"),
+        ("NARINO", "NARINO"),
+        ("Norte de Santander", "NORTEDESANTANDER"),
+        ("San Andrés, Providencia y Santa Catalina", "SANANDRESPROVIDENCIAYSANTACATALINA"),
+        ("Nangarhār  (East)", "NANGARHAREAST"),
+        ("District 7", "DISTRICT7"),
+    ],
+)
+def test_admin_key_ignores_case_accents_spaces_and_punctuation(name: str, key: str) -> None:
+    assert admin_key(name) == key
+
+
+BOGOTA_UNITS = {
+    "Bogotá D.C.": shapely.box(LON - 1, LAT - 1, LON, LAT + 1),
+    "NARIÑO": shapely.box(LON, LAT - 1, LON + 1, LAT + 1),
+}
+ALL_ADMIN_RULES = [Rule.OUTSIDE_ADMIN_UNIT, Rule.OUTSIDE_ALL_ADMIN_UNITS, Rule.UNKNOWN_ADMIN_UNIT]
+
+
+def test_admin_names_are_matched_exactly_by_default() -> None:
+    [finding] = check_geometries(
+        [("R1", Point(LON - 0.5, LAT))],
+        rules=ALL_ADMIN_RULES,
+        admin_units=BOGOTA_UNITS,
+        claimed_admin_units={"R1": "BOGOTA DC"},
+    )
+    assert finding.rule is Rule.UNKNOWN_ADMIN_UNIT
+
+
+def test_match_admin_names_lets_bogota_dc_claim_bogota_d_c() -> None:
+    records = [("IN", Point(LON - 0.5, LAT)), ("OUT", Point(LON + 0.5, LAT))]
+    findings = check_geometries(
+        records,
+        rules=ALL_ADMIN_RULES,
+        admin_units=BOGOTA_UNITS,
+        claimed_admin_units={"IN": "BOGOTA DC", "OUT": "bogota d.c"},
+        match_admin_names=True,
+    )
+    # The names are printed as given: the claim as recorded, the unit as the layer has it.
+    [finding] = findings
+    assert (finding.record_id, finding.rule) == ("OUT", Rule.OUTSIDE_ADMIN_UNIT)
+    assert finding.message == "wholly outside its admin unit 'bogota d.c'; it lies in NARIÑO"
+    assert finding.related_ids == ("NARIÑO",)
+
+
+def test_match_admin_names_refuses_units_it_cannot_tell_apart() -> None:
+    units = {"Nariño": BOGOTA_UNITS["NARIÑO"], "NARINO": BOGOTA_UNITS["Bogotá D.C."]}
+    with pytest.raises(ValueError, match="'Nariño' and 'NARINO'"):
+        check_geometries([("R1", GOOD)], admin_units=units, match_admin_names=True)
+    check_geometries([("R1", GOOD)], admin_units=units)  # exact names are distinct
+
+
 def test_findings_are_ordered_by_record_then_rule() -> None:
     dup = near(Polygon([(0, 0), (1, 0), (1, 0), (1, 1), (0, 1)]))
     bowtie = near(Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]))
@@ -422,3 +594,60 @@ def test_multipolygon_parts_are_checked_each() -> None:
     dup_part = affinity.translate(near(Polygon([(0, 0), (1, 0), (1, 0), (1, 1)])), 0.01, 0)
     findings = check_one(MultiPolygon([GOOD, far, dup_part]))
     assert [f.rule for f in findings] == [Rule.DUPLICATE_VERTICES]
+
+
+# --- real data: Colombia's mine events 1990-2019 ------------------------------------------
+
+COLOMBIA = Path(__file__).resolve().parents[3] / "shared" / "data" / "colombia_mine_events"
+
+
+@pytest.mark.skipif(not COLOMBIA.is_dir(), reason=f"Colombia mine events not found at {COLOMBIA}")
+def test_colombia_mine_events_against_department_boundaries() -> None:
+    records: list[tuple[str, Point]] = []
+    claims: dict[str, str | None] = {}
+    for path in sorted(COLOMBIA.glob("[12][09][0-9][0-9].json")):
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        for n, feature in enumerate(features):
+            props = feature["properties"]
+            record_id = f"{props['AÑO']}-{n}"
+            records.append((record_id, shapely.geometry.shape(feature["geometry"])))
+            claims[record_id] = props["DEPARTAMENTO"]
+    boundaries = COLOMBIA / "boundaries" / "colombia_departamentos.geojson"
+    departments = {
+        f["properties"]["NOMBRE_DPT"]: shapely.geometry.shape(f["geometry"])
+        for f in json.loads(boundaries.read_text(encoding="utf-8"))["features"]
+    }
+    assert (len(records), len(departments)) == (36_527, 33)
+
+    findings = check_geometries(
+        records,
+        rules=ADMIN_RULES_AND_SIGN,
+        admin_units=departments,
+        claimed_admin_units=claims,
+        match_admin_names=True,
+    )
+
+    by = {rule: by_rule(findings, rule) for rule in ADMIN_RULES_AND_SIGN}
+    # 'BOGOTA DC' and the rest all match a department once names are keys.
+    assert by[Rule.UNKNOWN_ADMIN_UNIT] == []
+    # SOURCE.txt: 370 outside all polygons, 1,313 in a neighbouring department.
+    assert len(by[Rule.OUTSIDE_ALL_ADMIN_UNITS]) == 370
+    outside_own = by[Rule.OUTSIDE_ADMIN_UNIT]
+    assert len(outside_own) == 370 + 1_313
+    assert sum(1 for f in outside_own if f.related_ids) == 1_313
+    # The known sign error: Bogotá, 2004, recorded at longitude +74.23.
+    where = dict(records)
+    signs = {
+        (f.record_id[:4], claims[f.record_id], where[f.record_id].x, where[f.record_id].y): f
+        for f in by[Rule.SIGN_ERROR]
+    }
+    bogota = signs[("2004", "BOGOTA DC", 74.23416667, 4.197777778)]
+    assert bogota.message == (
+        "longitude sign looks wrong: (74.2342, 4.1978) is outside its admin unit "
+        "'BOGOTA DC'; (-74.2342, 4.1978) is inside it"
+    )
+    # The one other: 7 km north of the equator in Caquetá, 7 km south of it in Putumayo.
+    assert set(signs) == {
+        ("2004", "BOGOTA DC", 74.23416667, 4.197777778),
+        ("2009", "PUTUMAYO", -74.69388889, 0.063611111),
+    }

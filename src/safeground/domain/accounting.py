@@ -7,7 +7,7 @@ can hand over a national register without building every record.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -64,20 +64,21 @@ class SummaryRow:
         return self.cancelled_m2 + self.reduced_m2 + self.cleared_m2
 
 
-def _key(by: GroupBy, area_id: str, admin: str, when: date | None, method: str) -> str:
+def _key_of(by: GroupBy) -> Callable[[str, str, date | None, str], str]:
+    """The group key of a row (area id, admin unit, date, method), chosen once per summary."""
     match by:
         case GroupBy.TOTAL:
-            return "total"
+            return lambda area_id, admin, when, method: "total"
         case GroupBy.AREA:
-            return area_id
+            return lambda area_id, admin, when, method: area_id
         case GroupBy.ADMIN:
-            return admin or "(no admin unit)"
+            return lambda area_id, admin, when, method: admin or "(no admin unit)"
         case GroupBy.YEAR:
-            return f"{when:%Y}" if when else ""
+            return lambda area_id, admin, when, method: f"{when:%Y}" if when else ""
         case GroupBy.MONTH:
-            return f"{when:%Y-%m}" if when else ""
+            return lambda area_id, admin, when, method: f"{when:%Y-%m}" if when else ""
         case GroupBy.METHOD:
-            return method
+            return lambda area_id, admin, when, method: method
     raise AssertionError(by)  # pragma: no cover
 
 
@@ -85,32 +86,34 @@ def summarise(
     areas: Iterable[AreaRow], releases: Iterable[ReleaseRow], by: GroupBy = GroupBy.TOTAL
 ) -> list[SummaryRow]:
     """Rows of the summary grouped ``by``, sorted by key."""
-    released: dict[str, dict[OutcomeType, float]] = defaultdict(lambda: defaultdict(float))
+    key_of = _key_of(by)
+    released: dict[str, dict[OutcomeType, float]] = {}
     for r in releases:
-        released[_key(by, r.area_id, r.admin_unit, r.date, r.method)][r.outcome] += r.released_m2
+        parts = released.setdefault(key_of(r.area_id, r.admin_unit, r.date, r.method), {})
+        parts[r.outcome] = parts.get(r.outcome, 0.0) + r.released_m2
+    stocked = by.has_stock
     count: dict[str, int] = defaultdict(int)
     open_count: dict[str, int] = defaultdict(int)
     stock: dict[str, float] = defaultdict(float)
-    if by.has_stock:
+    if stocked:
         for a in areas:
-            key = _key(by, a.area_id, a.admin_unit, None, "")
+            key = key_of(a.area_id, a.admin_unit, None, "")
             count[key] += 1
             open_count[key] += a.status == "open"
             stock[key] += a.area_m2
     rows = []
-    for key in sorted(set(released) | set(stock)):
-        parts = released.get(key, {})
-        done = sum(parts.values())
-        rows.append(
-            SummaryRow(
-                key=key,
-                areas=count[key] if by.has_stock else None,
-                open_areas=open_count[key] if by.has_stock else None,
-                hazard_m2=stock[key] if by.has_stock else None,
-                cancelled_m2=parts.get(OutcomeType.CANCELLED, 0.0),
-                reduced_m2=parts.get(OutcomeType.REDUCED, 0.0),
-                cleared_m2=parts.get(OutcomeType.CLEARED, 0.0),
-                remaining_m2=max(stock[key] - done, 0.0) if by.has_stock else None,
+    nothing: dict[OutcomeType, float] = {}
+    cancelled, reduced, cleared = OutcomeType.CANCELLED, OutcomeType.REDUCED, OutcomeType.CLEARED
+    for key in sorted(released.keys() | stock.keys()):
+        parts = released.get(key, nothing)
+        done = (parts.get(cancelled, 0.0), parts.get(reduced, 0.0), parts.get(cleared, 0.0))
+        if stocked:
+            total = stock[key]
+            rows.append(
+                SummaryRow(
+                    key, count[key], open_count[key], total, *done, max(total - sum(done), 0.0)
+                )
             )
-        )
+        else:
+            rows.append(SummaryRow(key, None, None, None, *done, None))
     return rows

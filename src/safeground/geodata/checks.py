@@ -14,6 +14,9 @@ coordinates-out-of-range   error     a coordinate not finite, or outside lon -18
 swapped-lat-lon            warning   coordinates that make sense only as (lat, lon): out of range
                                      as they are but in range swapped, or (given an expected
                                      extent) outside it as they are but inside it swapped
+coordinate-sign-error      warning   a record outside the admin unit it claims (or, with no admin
+                                     units given, outside the expected extent) that lies inside
+                                     it with its longitude, its latitude or both negated
 invalid-polygon            error     a polygon that is not valid, with shapely's reason
 too-few-vertices           error     a polygon ring with fewer than 3 distinct vertices
 duplicate-vertices         warning   the same vertex twice in a row (fixable)
@@ -36,13 +39,22 @@ record. Distances are geodesic metres on the WGS84 ellipsoid (:class:`pyproj.Geo
 are square metres in the UTM zone of the piece measured; nothing is measured in degrees.
 
 Records whose coordinates are out of range are reported for that and skipped by the rules
-that measure; invalid polygons are skipped by the overlap and admin-unit rules (GEOS
+that measure; invalid polygons are skipped by the overlap, admin-unit and sign rules (GEOS
 overlays are not defined on them).
+
+"Inside" a unit or extent means what outside-admin-unit accepts: covered by it, or, for an
+area, spilling over it by at most ``area_tolerance_m2``. coordinate-sign-error looks only at
+records already outside (those outside-admin-unit reports, or those outside the extent),
+tries the longitude negated, then the latitude, then both, and reports the first that lands
+inside; a record swapped-lat-lon flags is left to that rule. Admin unit names may be matched
+loosely (:func:`admin_key`: case, accents, spaces and punctuation ignored), as the names
+records give seldom match the boundary layer's letter for letter.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +79,7 @@ class Rule(StrEnum):
     EMPTY_GEOMETRY = "empty-geometry"
     COORDINATES_OUT_OF_RANGE = "coordinates-out-of-range"
     SWAPPED_LAT_LON = "swapped-lat-lon"
+    SIGN_ERROR = "coordinate-sign-error"
     INVALID_POLYGON = "invalid-polygon"
     TOO_FEW_VERTICES = "too-few-vertices"
     DUPLICATE_VERTICES = "duplicate-vertices"
@@ -122,6 +135,22 @@ _LINESTRING, _LINEARRING, _POLYGON = 1, 2, 3
 _MULTIPOLYGON = 6
 
 Extent: TypeAlias = tuple[float, float, float, float] | BaseGeometry
+# The sign flips coordinate-sign-error tries, in this order: (x factor, y factor, what).
+_FLIPS = (
+    (-1.0, 1.0, "longitude sign looks wrong"),
+    (1.0, -1.0, "latitude sign looks wrong"),
+    (-1.0, -1.0, "longitude and latitude signs look wrong"),
+)
+
+
+def admin_key(name: str) -> str:
+    """``name`` reduced for matching admin unit names spelt differently: upper case,
+    accents dropped (Unicode NFKD), every character that is not a letter or digit removed.
+
+    >>> admin_key("Bogotá D.C."), admin_key("BOGOTA DC"), admin_key("NARIÑO")
+    ('BOGOTADC', 'BOGOTADC', 'NARINO')
+    """
+    return "".join(c for c in unicodedata.normalize("NFKD", name).upper() if c.isalnum())
 
 
 @lru_cache(maxsize=64)
@@ -238,6 +267,13 @@ def _extent_geometry(extent: Extent) -> BaseGeometry:
     return shapely.box(minx, miny, maxx, maxy)
 
 
+def _swap_explains(geoms: Array, swapped: Array, region: BaseGeometry) -> Array:
+    """Outside ``region`` as recorded, wholly inside it once x and y are swapped."""
+    shapely.prepare(region)
+    explained: Array = ~shapely.intersects(region, geoms) & shapely.covers(region, swapped)
+    return explained
+
+
 def _swapped(b: _Batch, extent: Extent | None) -> _Found:
     candidates = np.flatnonzero(b.present)
     if len(candidates) == 0:
@@ -255,9 +291,7 @@ def _swapped(b: _Batch, extent: Extent | None) -> _Found:
     # Outside the expected extent as recorded, wholly inside it once swapped.
     extent_hint = np.zeros(len(candidates), dtype=bool)
     if extent is not None:
-        region = _extent_geometry(extent)
-        shapely.prepare(region)
-        extent_hint = ~shapely.intersects(region, geoms) & shapely.covers(region, swapped)
+        extent_hint = _swap_explains(geoms, swapped, _extent_geometry(extent))
     found: _Found = []
     for k in np.flatnonzero(range_hint | extent_hint):
         i = int(candidates[k])
@@ -505,13 +539,47 @@ def _overlaps(b: _Batch, group_of: Array, tolerance_m2: float) -> _Found:
     return found
 
 
+@dataclass(frozen=True)
+class _Containment:
+    """How each geometry lies against its own region (the arrays are aligned)."""
+
+    outside: Array  # not covered by the region
+    touching: Array  # intersects the region
+    areal: Array  # outside, and an area
+    spill: Array  # for the areal ones, m² outside the region (0 elsewhere)
+    beyond: Array  # outside, and not an area spilling over by at most the tolerance
+
+
+def _containment(geoms: Array, regions: Array, tolerance_m2: float) -> _Containment:
+    # regions first: a prepared region makes the predicate cheap for every geometry in it.
+    outside = ~shapely.covers(regions, geoms)
+    touching = ~outside
+    touching[outside] = shapely.intersects(regions[outside], geoms[outside])
+    areal = outside & (shapely.get_dimensions(geoms) == 2)
+    spill = np.zeros(len(geoms))
+    spill[areal] = _areas_m2(shapely.difference(geoms[areal], regions[areal]))
+    beyond = outside & ~(areal & touching & (spill <= tolerance_m2))
+    return _Containment(outside, touching, areal, spill, beyond)
+
+
+@dataclass(frozen=True)
+class _Claims:
+    """The records claiming an admin unit that is given, and how they lie against it."""
+
+    records: Array  # record indices
+    claims: tuple[str, ...]  # the claim as recorded
+    units: Array  # the geometry of the unit claimed
+    where: _Containment
+
+
 def _admin(
     b: _Batch,
     admin_units: Mapping[str, BaseGeometry],
     claimed: Mapping[str, str | None],
     tolerance_m2: float,
-    rules: Collection[Rule],
-) -> _Found:
+    rules: set[Rule],
+    match_names: bool,
+) -> tuple[_Found, _Claims]:
     codes = list(admin_units)
     units = np.empty(len(codes), dtype=object)
     units[:] = [admin_units[c] for c in codes]
@@ -520,76 +588,157 @@ def _admin(
     if not usable_units.all():
         bad = [codes[i] for i in np.flatnonzero(~usable_units)]
         raise GeometryError(f"admin unit geometries empty or invalid: {', '.join(bad)}")
+    shapely.prepare(units)
+    key: Callable[[str], str] = admin_key if match_names else (lambda name: name)
+    unit_of: dict[str, int] = {}  # key -> index into codes
+    for u, name in enumerate(codes):
+        name_key = key(name)
+        if name_key in unit_of:
+            raise ValueError(
+                f"admin unit names {codes[unit_of[name_key]]!r} and {name!r} are the same "
+                f"once matched by admin_key ({name_key!r})"
+            )
+        unit_of[name_key] = u
     idx = np.flatnonzero(b.in_range & (b.valid | ~b.polygonal))
-    geoms = b.geoms[idx]
-    tree = shapely.STRtree(units)
-    rec, unit = tree.query(geoms, predicate="intersects")
-    lies_in: dict[int, list[str]] = defaultdict(list)
-    for q, u in zip(rec, unit, strict=True):
-        lies_in[int(idx[q])].append(codes[u])
     found: _Found = []
 
-    if Rule.OUTSIDE_ALL_ADMIN_UNITS in rules:
-        for i in idx[~np.isin(np.arange(len(idx)), rec)]:
-            message = f"inside none of the {len(codes)} admin units given"
-            found.append(
-                (int(i), Finding(b.ids[i], Rule.OUTSIDE_ALL_ADMIN_UNITS, Severity.ERROR, message))
-            )
-
-    claims = [(int(i), claimed.get(b.ids[i])) for i in idx]
-    if Rule.UNKNOWN_ADMIN_UNIT in rules:
-        for i, code in claims:
-            if code and code not in admin_units:
-                message = f"claims admin unit {code!r}, which is not among those given"
-                found.append(
-                    (i, Finding(b.ids[i], Rule.UNKNOWN_ADMIN_UNIT, Severity.ERROR, message))
-                )
-
-    if Rule.OUTSIDE_ADMIN_UNIT in rules:
-        known = [(i, code) for i, code in claims if code and code in admin_units]
-        if known:
-            rec_idx = np.array([i for i, _ in known], dtype=np.int64)
-            claimed_units = np.empty(len(known), dtype=object)
-            claimed_units[:] = [admin_units[code] for _, code in known]
-            mine = b.geoms[rec_idx]
-            outside = ~shapely.covered_by(mine, claimed_units)
-            touching = shapely.intersects(mine, claimed_units)
-            spill = np.zeros(len(known))
-            areal = outside & (shapely.get_dimensions(mine) == 2)
-            spill[areal] = _areas_m2(shapely.difference(mine[areal], claimed_units[areal]))
-            totals = np.zeros(len(known))
-            totals[areal] = _areas_m2(mine[areal])
-            for k in np.flatnonzero(outside):
-                i, code = known[k]
-                elsewhere = [c for c in lies_in.get(i, []) if c != code]
-                where = f"; it lies in {', '.join(elsewhere)}" if elsewhere else ""
-                if areal[k] and touching[k]:
-                    if spill[k] <= tolerance_m2:
-                        continue
-                    share = 100.0 * spill[k] / totals[k] if totals[k] else 100.0
-                    message = (
-                        f"{spill[k]:,.1f} m² ({share:.1f} %) outside its admin unit {code!r}{where}"
-                    )
-                    severity = Severity.WARNING
-                else:
-                    what = "partly" if touching[k] else "wholly"
-                    message = f"{what} outside its admin unit {code!r}{where}"
-                    severity = Severity.WARNING if touching[k] else Severity.ERROR
-                measure = float(spill[k]) if areal[k] else None
+    lies_in: dict[int, list[str]] = defaultdict(list)
+    if rules & {Rule.OUTSIDE_ALL_ADMIN_UNITS, Rule.OUTSIDE_ADMIN_UNIT}:
+        # The records in the tree, each unit (prepared) the query: a few large polygons
+        # against many small geometries.
+        unit_hit, rec_hit = shapely.STRtree(b.geoms[idx]).query(units, predicate="intersects")
+        order = np.lexsort((unit_hit, rec_hit))
+        for q, u in zip(rec_hit[order], unit_hit[order], strict=True):
+            lies_in[int(idx[q])].append(codes[u])
+        if Rule.OUTSIDE_ALL_ADMIN_UNITS in rules:
+            hit = np.zeros(len(idx), dtype=bool)
+            hit[rec_hit] = True
+            for i in idx[~hit]:
+                message = f"inside none of the {len(codes)} admin units given"
                 found.append(
                     (
-                        i,
-                        Finding(
-                            b.ids[i],
-                            Rule.OUTSIDE_ADMIN_UNIT,
-                            severity,
-                            message,
-                            related_ids=tuple(elsewhere),
-                            measure=measure,
-                        ),
+                        int(i),
+                        Finding(b.ids[i], Rule.OUTSIDE_ALL_ADMIN_UNITS, Severity.ERROR, message),
                     )
                 )
+
+    known: list[tuple[int, str, int]] = []  # record index, claim as recorded, unit index
+    for i in idx:
+        claim = claimed.get(b.ids[i])
+        if not claim:
+            continue
+        unit = unit_of.get(key(claim))
+        if unit is not None:
+            known.append((int(i), claim, unit))
+        elif Rule.UNKNOWN_ADMIN_UNIT in rules:
+            message = f"claims admin unit {claim!r}, which is not among those given"
+            found.append(
+                (int(i), Finding(b.ids[i], Rule.UNKNOWN_ADMIN_UNIT, Severity.ERROR, message))
+            )
+
+    if not rules & {Rule.OUTSIDE_ADMIN_UNIT, Rule.SIGN_ERROR}:
+        known = []
+    rec_idx = np.array([i for i, _, _ in known], dtype=np.int64)
+    claimed_units = units[np.array([u for _, _, u in known], dtype=np.int64)]
+    mine = b.geoms[rec_idx]
+    where = _containment(mine, claimed_units, tolerance_m2)
+    claims = _Claims(rec_idx, tuple(code for _, code, _ in known), claimed_units, where)
+
+    if Rule.OUTSIDE_ADMIN_UNIT in rules:
+        shared = where.beyond & where.areal & where.touching
+        totals = np.zeros(len(known))
+        totals[shared] = _areas_m2(mine[shared])
+        for k in map(int, np.flatnonzero(where.beyond)):
+            i, code, u = known[k]
+            elsewhere = [c for c in lies_in.get(i, []) if c != codes[u]]
+            where_else = f"; it lies in {', '.join(elsewhere)}" if elsewhere else ""
+            if shared[k]:
+                spill = where.spill[k]
+                share = 100.0 * spill / totals[k] if totals[k] else 100.0
+                message = (
+                    f"{spill:,.1f} m² ({share:.1f} %) outside its admin unit {code!r}{where_else}"
+                )
+                severity = Severity.WARNING
+            else:
+                what = "partly" if where.touching[k] else "wholly"
+                message = f"{what} outside its admin unit {code!r}{where_else}"
+                severity = Severity.WARNING if where.touching[k] else Severity.ERROR
+            measure = float(where.spill[k]) if where.areal[k] else None
+            found.append(
+                (
+                    i,
+                    Finding(
+                        b.ids[i],
+                        Rule.OUTSIDE_ADMIN_UNIT,
+                        severity,
+                        message,
+                        related_ids=tuple(elsewhere),
+                        measure=measure,
+                    ),
+                )
+            )
+    return found, claims
+
+
+def _sign_errors(
+    b: _Batch,
+    records: Array,
+    regions: Array,
+    places: Sequence[str],
+    tolerance_m2: float,
+    extent: BaseGeometry | None,
+) -> _Found:
+    """coordinate-sign-error for ``records`` (indices), each outside its own region in
+    ``regions`` (named in messages by ``places``); ``extent`` is the expected extent, for
+    leaving to swapped-lat-lon the records it explains."""
+    if len(records) == 0:
+        return []
+    geoms = b.geoms[records]
+    pending = np.ones(len(records), dtype=bool)
+    if extent is not None:
+        pending = ~_swap_explains(geoms, shapely.transform(geoms, _swap_xy), extent)
+    flip = np.full(len(records), -1)
+    for f, (sx, sy, _) in enumerate(_FLIPS):
+        sel = np.flatnonzero(pending)
+        if len(sel) == 0:
+            break
+        factor = np.array([sx, sy])
+        flipped = shapely.transform(geoms[sel], lambda coords, factor=factor: coords * factor)
+        lands = sel[~_containment(flipped, regions[sel], tolerance_m2).beyond]
+        flip[lands] = f
+        pending[lands] = False
+    hits = np.flatnonzero(flip >= 0)
+    anchors = shapely.point_on_surface(geoms[hits])
+    points = shapely.get_type_id(geoms[hits]) == 0
+    found: _Found = []
+    for k, x, y, point in zip(
+        map(int, hits), shapely.get_x(anchors), shapely.get_y(anchors), points, strict=True
+    ):
+        i = int(records[k])
+        sx, sy, what = _FLIPS[flip[k]]
+        fx, fy = sx * x + 0.0, sy * y + 0.0  # + 0.0: no "-0.0000"
+        if point:
+            message = (
+                f"{what}: ({x:.4f}, {y:.4f}) is outside {places[k]}; "
+                f"({fx:.4f}, {fy:.4f}) is inside it"
+            )
+        else:
+            message = (
+                f"{what}: the {b.geoms[i].geom_type} at ({x:.4f}, {y:.4f}) is outside "
+                f"{places[k]}; at ({fx:.4f}, {fy:.4f}) it is inside it"
+            )
+        found.append((i, Finding(b.ids[i], Rule.SIGN_ERROR, Severity.WARNING, message)))
     return found
+
+
+def _outside_extent(b: _Batch, region: BaseGeometry, tolerance_m2: float) -> tuple[Array, Array]:
+    """The records outside ``region`` (indices), and ``region`` once for each of them."""
+    idx = np.flatnonzero(b.in_range & (b.valid | ~b.polygonal))
+    shapely.prepare(region)
+    regions = np.empty(len(idx), dtype=object)
+    regions.fill(region)
+    beyond = _containment(b.geoms[idx], regions, tolerance_m2).beyond
+    return idx[beyond], regions[beyond]
 
 
 def check_geometries(
@@ -602,23 +751,30 @@ def check_geometries(
     max_area_change: float = DEFAULT_MAX_AREA_CHANGE,
     admin_units: Mapping[str, BaseGeometry] | None = None,
     claimed_admin_units: Mapping[str, str | None] | None = None,
+    match_admin_names: bool = False,
 ) -> list[Finding]:
     """Every finding of the chosen rules on ``records``, ordered by record then rule.
 
     ``records`` are ``(record_id, geometry)`` pairs, geometry in WGS84 lon/lat or None.
     ``rules`` picks rules by name (default: all; the admin-unit rules run only when
-    ``admin_units`` is given). ``expected_extent`` is a (min_lon, min_lat, max_lon,
+    ``admin_units`` is given, coordinate-sign-error only when ``admin_units`` or
+    ``expected_extent`` is). ``expected_extent`` is a (min_lon, min_lat, max_lon,
     max_lat) box or a polygon of where records should be (e.g. the country), used by
-    swapped-lat-lon. ``long_edge_m`` is the long-edge limit in metres;
+    swapped-lat-lon, and by coordinate-sign-error when no admin units are given.
+    ``long_edge_m`` is the long-edge limit in metres;
     ``area_tolerance_m2`` the overlap or admin-boundary spill ignored, in m²;
     ``max_area_change`` is passed to :func:`repair` to decide ``fixable``.
     ``admin_units`` maps admin code to polygon (WGS84), ``claimed_admin_units`` record id
-    to the code the record claims (records not in it claim nothing).
+    to the code the record claims (records not in it claim nothing). With
+    ``match_admin_names`` the claims and the admin codes are compared through
+    :func:`admin_key`, so 'BOGOTA DC' claims 'Bogotá D.C.'; findings still quote the names
+    as given.
 
     The work is done with shapely 2 array functions and an STRtree, so 100,000 polygons
     are checked in seconds; Python loops run only over records that have a finding.
 
-    Raises ValueError for an unknown rule name, TypeError if a geometry is not a shapely
+    Raises ValueError for an unknown rule name or for two admin codes that
+    ``match_admin_names`` cannot tell apart, TypeError if a geometry is not a shapely
     geometry or None, GeometryError for an unusable expected extent or admin unit polygon.
     """
     chosen = set(Rule) if rules is None else {Rule(r) for r in rules}
@@ -656,8 +812,29 @@ def check_geometries(
             found += _duplicate_geometry(b, groups)
         if Rule.OVERLAP in chosen:
             found += _overlaps(b, group_of, area_tolerance_m2)
-    if admin_units is not None and chosen & _ADMIN_RULES:
-        found += _admin(b, admin_units, claimed_admin_units or {}, area_tolerance_m2, chosen)
+    extent = None
+    if expected_extent is not None and Rule.SIGN_ERROR in chosen:
+        extent = _extent_geometry(expected_extent)
+    if admin_units is not None and chosen & (_ADMIN_RULES | {Rule.SIGN_ERROR}):
+        admin_found, claims = _admin(
+            b,
+            admin_units,
+            claimed_admin_units or {},
+            area_tolerance_m2,
+            chosen,
+            match_admin_names,
+        )
+        found += admin_found
+        if Rule.SIGN_ERROR in chosen:
+            beyond = np.flatnonzero(claims.where.beyond)
+            places = [f"its admin unit {claims.claims[int(k)]!r}" for k in beyond]
+            found += _sign_errors(
+                b, claims.records[beyond], claims.units[beyond], places, area_tolerance_m2, extent
+            )
+    elif extent is not None and Rule.SIGN_ERROR in chosen:
+        outside, regions = _outside_extent(b, extent, area_tolerance_m2)
+        places = ["the expected extent"] * len(outside)
+        found += _sign_errors(b, outside, regions, places, area_tolerance_m2, extent)
     found.sort(key=lambda pair: (pair[0], _RULE_ORDER[pair[1].rule]))
     return [finding for _, finding in found]
 
