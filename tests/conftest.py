@@ -144,3 +144,18 @@ def table_dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
     finally:
         conn.close()
+
+
+#: Real public data for tests (../shared/data next to the repository; see its SOURCES.md).
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path in the shared real data, or a skip saying why the test cannot run."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"real data not present: {path} (clone the shared data next to the repository "
+            "as ../shared to run this test)"
+        )
+    return path

@@ -8,9 +8,10 @@ approved, against the approved state of that moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from safeground.clock import Clock, SystemClock
@@ -219,12 +220,23 @@ class Workflow:
                 self.store.put_victims(state.id, self._victims(sequence, state))
             return stored
 
-    def file_many(self, drafts: Iterable[Draft], *, author: str, reviewer: str) -> list[Report]:
-        """Draft, submit and approve many reports at once: all or none, one transaction.
+    def file_many(
+        self,
+        drafts: Iterable[Draft],
+        *,
+        author: str,
+        reviewer: str,
+        on_refused: Callable[[int, RuleViolation], None] | None = None,
+        on_filed: Callable[[int, Report], None] | None = None,
+    ) -> list[Report]:
+        """Draft, submit and approve many reports at once, in one transaction.
 
         For imports and migrations, where a reviewer approves a checked batch. Each report
-        passes the same rules as :meth:`approve`, in order; the first refusal aborts the
-        batch and names the item (0-based). The author submits, the reviewer approves.
+        passes the same rules as :meth:`approve`, in order. By default the first refusal
+        aborts the batch (nothing is filed) and names the item (0-based). With
+        ``on_refused``, a refused item is left out, the callback hears of it with its
+        index, and the batch goes on. ``on_filed`` hears of each item filed. The author
+        submits, the reviewer approves.
         """
         _named(author)
         _named(reviewer)
@@ -241,52 +253,19 @@ class Workflow:
             fresh = self._fresh_ids(drafts)
             for index, d in enumerate(drafts):
                 try:
-                    kind = _kind(d.kind)
-                    record_id = d.record_id
-                    if record_id is None and kind.creates_record:
-                        record_id = next(fresh[kind.record_type])
-                        states[(kind.record_type, record_id)] = None  # unused: nothing to load
-                        created.add((kind.record_type, record_id))
-                    elif record_id is None:
-                        raise RuleViolation(
-                            errors.INVALID_REPORT, f"a {kind} report names its record"
+                    with self.store.transaction() if on_refused else nullcontext():
+                        report = self._file_one(
+                            d, author, reviewer, now, states, last_date, created, personal, fresh
                         )
-                    key = (kind.record_type, record_id)
-                    if key not in states:
-                        existing = in_force(
-                            self.store.reports(record_type=key[0], record_id=record_id)
-                        )
-                        states[key] = self._fold(existing, None)
-                        if states[key] is None:
-                            created.add(key)
-                        else:
-                            last_date[key] = existing[-1].report_date
-                    payload = self._with_part_id(kind, record_id, dict(d.payload), None)
-                    report = self.store.add_report(
-                        NewReport(
-                            kind=kind,
-                            record_id=record_id,
-                            report_date=d.report_date or now.date(),
-                            payload=payload,
-                            author=author,
-                            created_at=now,
-                            personal=d.personal,
-                        ),
-                        approved_by=reviewer,
-                        at=now,
-                    )
-                    if key in last_date and report.report_date < last_date[key]:
-                        # backdated within the batch: replay the record in date order
-                        everything = self.store.reports(record_type=key[0], record_id=record_id)
-                        states[key] = self._fold(in_force(everything), report)
-                    else:
-                        states[key] = self._apply(states[key], report, report)
-                    last_date[key] = max(report.report_date, last_date.get(key, report.report_date))
-                    if d.personal is not None:
-                        personal[key] = d.personal
                 except RuleViolation as exc:
-                    raise RuleViolation(exc.rule, f"item {index}: {exc.message}") from exc
+                    refusal = RuleViolation(exc.rule, f"item {index}: {exc.message}")
+                    if on_refused is None:
+                        raise refusal from exc
+                    on_refused(index, refusal)
+                    continue
                 filed.append(report)
+                if on_filed is not None:
+                    on_filed(index, report)
             for new in (True, False):
                 records = [r for k, r in states.items() if r is not None and (k in created) is new]
                 self.store.put_records(records, new=new)
@@ -294,6 +273,59 @@ class Workflow:
                 if isinstance(state, Accident) and key in personal:
                     self.store.put_victims(state.id, victims_from(state, personal[key]))
         return filed
+
+    def _file_one(
+        self,
+        d: Draft,
+        author: str,
+        reviewer: str,
+        now: datetime,
+        states: dict[tuple[RecordType, str], Record | None],
+        last_date: dict[tuple[RecordType, str], date],
+        created: set[tuple[RecordType, str]],
+        personal: dict[tuple[RecordType, str], Mapping[str, Any]],
+        fresh: dict[RecordType, Iterator[str]],
+    ) -> Report:
+        kind = _kind(d.kind)
+        record_id = d.record_id
+        if record_id is None and kind.creates_record:
+            record_id = next(fresh[kind.record_type])
+            states[(kind.record_type, record_id)] = None  # unused: nothing to load
+            created.add((kind.record_type, record_id))
+        elif record_id is None:
+            raise RuleViolation(errors.INVALID_REPORT, f"a {kind} report names its record")
+        key = (kind.record_type, record_id)
+        if key not in states:
+            existing = in_force(self.store.reports(record_type=key[0], record_id=record_id))
+            states[key] = self._fold(existing, None)
+            if states[key] is None:
+                created.add(key)
+            else:
+                last_date[key] = existing[-1].report_date
+        payload = self._with_part_id(kind, record_id, dict(d.payload), None)
+        report = self.store.add_report(
+            NewReport(
+                kind=kind,
+                record_id=record_id,
+                report_date=d.report_date or now.date(),
+                payload=payload,
+                author=author,
+                created_at=now,
+                personal=d.personal,
+            ),
+            approved_by=reviewer,
+            at=now,
+        )
+        if key in last_date and report.report_date < last_date[key]:
+            # backdated within the batch: replay the record in date order
+            everything = self.store.reports(record_type=key[0], record_id=record_id)
+            states[key] = self._fold(in_force(everything), report)
+        else:
+            states[key] = self._apply(states[key], report, report)
+        last_date[key] = max(report.report_date, last_date.get(key, report.report_date))
+        if d.personal is not None:
+            personal[key] = d.personal
+        return report
 
     # --- helpers -------------------------------------------------------------------------
     def _move(

@@ -53,6 +53,37 @@ class NewReport:
 
 
 @dataclass(frozen=True)
+class ImportLog:
+    """One import of a file: what was read, by whom, and what became of it."""
+
+    file: str
+    sha256: str
+    format: str
+    kind: str
+    dataset: str
+    layers: Sequence[Mapping[str, Any]]  # name, crs (as declared), features read
+    mapping: Mapping[str, Any]
+    imported_by: str
+    approved_by: str
+    at: datetime
+    read: int
+    imported: int
+    unchanged: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class SourceLink:
+    """A source feature (by its stable key) and the record and report it became."""
+
+    source_key: str
+    record_type: RecordType
+    record_id: str
+    content_hash: str
+    report_id: int
+
+
+@dataclass(frozen=True)
 class Layer:
     """One layer's rows, for export. ``geometries`` are ISO WKB, or None for a table."""
 
@@ -157,6 +188,18 @@ class Store(ABC):
     @abstractmethod
     def record_ids_taken(self, record_type: RecordType, record_ids: Sequence[str]) -> set[str]:
         """Those of ``record_ids`` that some report (of any status) already names."""
+
+    # --- imports ------------------------------------------------------------------------
+    @abstractmethod
+    def source_links(self, source_keys: Sequence[str]) -> dict[str, SourceLink]:
+        """The links of those ``source_keys`` already imported."""
+
+    @abstractmethod
+    def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
+        """Record an import and its new links; returns the import's number."""
+
+    @abstractmethod
+    def imports(self) -> list[tuple[int, ImportLog]]: ...
 
     # --- the projection of approved reports --------------------------------------------
     @abstractmethod

@@ -32,10 +32,12 @@ from safeground.domain.model import (
 from safeground.store import gpkg
 from safeground.store.base import (
     Conflict,
+    ImportLog,
     InvalidData,
     Layer,
     NewReport,
     NotFound,
+    SourceLink,
     Store,
     StoreError,
 )
@@ -448,6 +450,93 @@ class SQLiteStore(Store):
             )
             taken.update(row[0] for row in rows)
         return taken
+
+    # --- imports ------------------------------------------------------------------------
+    def source_links(self, source_keys: Sequence[str]) -> dict[str, SourceLink]:
+        links: dict[str, SourceLink] = {}
+        for start in range(0, len(source_keys), 500):
+            chunk = source_keys[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._conn.execute(
+                "SELECT source_key, record_type, record_id, content_hash, report_id "
+                f"FROM source_features WHERE source_key IN ({marks})",
+                chunk,
+            )
+            for key, record_type, record_id, content_hash, report_id in rows:
+                links[key] = SourceLink(
+                    key, RecordType(record_type), record_id, content_hash, report_id
+                )
+        return links
+
+    def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
+        cur = self._write(
+            "INSERT INTO imports (file, sha256, format, kind, dataset, layers, mapping, "
+            "imported_by, approved_by, at, read, imported, unchanged, rejected) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                log.file,
+                log.sha256,
+                log.format,
+                log.kind,
+                log.dataset,
+                json.dumps(list(log.layers)),
+                json.dumps(log.mapping, sort_keys=True),
+                log.imported_by,
+                log.approved_by,
+                _ts(_ms(log.at)),
+                log.read,
+                log.imported,
+                log.unchanged,
+                log.rejected,
+            ),
+        )
+        import_id = int(cur.lastrowid or 0)
+        try:
+            self._conn.executemany(
+                "INSERT INTO source_features VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        k.source_key,
+                        k.record_type.value,
+                        k.record_id,
+                        k.content_hash,
+                        k.report_id,
+                        import_id,
+                    )
+                    for k in links
+                ],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise InvalidData(str(exc)) from exc
+        return import_id
+
+    def imports(self) -> list[tuple[int, ImportLog]]:
+        rows = self._conn.execute(
+            "SELECT id, file, sha256, format, kind, dataset, layers, mapping, imported_by, "
+            "approved_by, at, read, imported, unchanged, rejected FROM imports ORDER BY id"
+        )
+        return [
+            (
+                row[0],
+                ImportLog(
+                    file=row[1],
+                    sha256=row[2],
+                    format=row[3],
+                    kind=row[4],
+                    dataset=row[5],
+                    layers=json.loads(row[6]),
+                    mapping=json.loads(row[7]),
+                    imported_by=row[8],
+                    approved_by=row[9],
+                    at=datetime.fromisoformat(row[10]),
+                    read=row[11],
+                    imported=row[12],
+                    unchanged=row[13],
+                    rejected=row[14],
+                ),
+            )
+            for row in rows
+        ]
 
     def next_number(self, name: str, count: int = 1) -> int:
         if count < 1:
