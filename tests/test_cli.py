@@ -201,3 +201,82 @@ def test_export_writes_every_layer_and_no_personal_data_unless_asked(tmp_path: P
     personal = tmp_path / "personal"
     run("export", str(personal), "--format", "csv", "--include-personal", "--db", str(db))
     assert "A. Farmer" in (personal / "victims.csv").read_text()
+
+
+def _features(path: Path, *geoms: object) -> Path:
+    features = [
+        {"type": "Feature", "properties": {"name": f"field {i}"}, "geometry": gj(g)}
+        for i, g in enumerate(geoms)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_import_json_summary_counts_and_reimport_is_idempotent(db: Path, tmp_path: Path) -> None:
+    path = _features(tmp_path / "areas.geojson", box(0, 0, 100, 100), box(500, 0, 100, 100))
+    args = ("import", str(path), "--kind", "hazard-areas", "--db", str(db), "--json")
+    first = json.loads(run(*args))
+    assert (first["read"], first["imported"], first["rejected"]) == (2, 2, 0)
+    assert first["layers"][0]["crs"] == "EPSG:4326"
+    again = json.loads(run(*args))
+    assert (again["imported"], again["unchanged"]) == (0, 2)
+    assert len(json.loads(run("area", "list", "--db", str(db), "--json"))) == 2
+
+
+def test_import_refusal_lists_each_bad_feature_and_skip_invalid_writes_rejects(
+    db: Path, tmp_path: Path
+) -> None:
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[30, 50], [30.1, 50.1], [30.1, 50], [30, 50.1], [30, 50]]],
+    }
+    path = tmp_path / "areas.geojson"
+    _features(path, box(0, 0, 100, 100))
+    data = json.loads(path.read_text())
+    data["features"].append({"type": "Feature", "properties": {"name": "x"}, "geometry": bowtie})
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["import", str(path), "--kind", "hazard-areas", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "feature 1" in result.output and "Self-intersection" in result.output
+    rejects = tmp_path / "rejects.csv"
+    summary = json.loads(
+        run(
+            "import",
+            str(path),
+            "--kind",
+            "hazard-areas",
+            "--db",
+            str(db),
+            "--json",
+            "--skip-invalid",
+            "--rejects",
+            str(rejects),
+        )
+    )
+    assert (summary["read"], summary["imported"], summary["rejected"]) == (2, 1, 1)
+    assert "Self-intersection" in rejects.read_text()
+
+
+def test_check_reports_findings_and_fix_files_a_repair_report(db: Path, tmp_path: Path) -> None:
+    square = box(0, 0, 100, 100)
+    ring = list(square.exterior.coords)
+    repeated = {"type": "Polygon", "coordinates": [[ring[0], ring[1], ring[1], *ring[2:]]]}
+    path = tmp_path / "areas.geojson"
+    _features(path, box(500, 0, 100, 100))
+    data = json.loads(path.read_text())
+    data["features"].append({"type": "Feature", "properties": {}, "geometry": repeated})
+    duplicate = gj(box(500, 0, 100, 100))
+    data["features"].append({"type": "Feature", "properties": {}, "geometry": duplicate})
+    path.write_text(json.dumps(data))
+    run("import", str(path), "--kind", "hazard-areas", "--db", str(db))
+    result = runner.invoke(app, ["check", "--db", str(db), "--json"])
+    assert result.exit_code == 3  # errors found: the duplicate polygons
+    report = json.loads(result.output)
+    assert report["counts"]["duplicate-vertices"] == 1
+    assert report["counts"]["duplicate-geometry"] == 2  # HA-000001 and HA-000003
+    fixed = json.loads(runner.invoke(app, ["check", "--db", str(db), "--json", "--fix"]).output)
+    assert [r["record_id"] for r in fixed["repairs"]] == ["HA-000002"]
+    history = json.loads(run("history", "HA-000002", "--db", str(db), "--json"))
+    assert "repaired by safeground check --fix" in json.dumps(history)
+    after = json.loads(runner.invoke(app, ["check", "--db", str(db), "--json"]).output)
+    assert "duplicate-vertices" not in after["counts"]

@@ -18,7 +18,7 @@ position = st.tuples(st.floats(-180, 180), st.floats(-90, 90)).map(list)
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(position, min_size=3, max_size=12), min_size=1, max_size=3))
 def test_closed_polygons_read_exactly_as_geos_reads_them(rings: list[list[list[float]]]) -> None:
-    obj = {"type": "Polygon", "coordinates": [ring + [ring[0]] for ring in rings]}
+    obj = {"type": "Polygon", "coordinates": [[*ring, ring[0]] for ring in rings]}
     ours = from_geojson(obj)
     theirs = shapely.from_geojson(json.dumps(obj))
     assert shapely.equals_exact(ours, theirs, tolerance=0)

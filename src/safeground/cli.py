@@ -28,6 +28,8 @@ from safeground.domain.accounting import GroupBy, SummaryRow
 from safeground.domain.errors import RuleViolation
 from safeground.domain.model import HazardArea, OutcomeType, Report, ReportKind, ReportStatus
 from safeground.geometry import GeometryError, to_geojson
+from safeground.importing.mapping import ImportKind
+from safeground.importing.sources import SourceError
 from safeground.services import export as export_service
 from safeground.services import register
 from safeground.services.workflow import Workflow
@@ -513,6 +515,194 @@ def export(
         return
     for w in written:
         out.print(f"{w.layer}: {w.features} rows -> {w.path}")
+
+
+# --- import and check ----------------------------------------------------------------------
+def _pairs(options: Sequence[str] | None, what: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for option in options or []:
+        target, sep, value = option.partition("=")
+        if not sep or not target.strip():
+            raise ValueError(f"{what} takes FIELD=VALUE, got {option!r}")
+        pairs[target.strip()] = value.strip()
+    return pairs
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile, .zip, KML or CSV.")],
+    kind: Annotated[ImportKind, typer.Option(help="What the features become.")],
+    preset: Annotated[
+        str | None, typer.Option(help="A shipped mapping: copernicus-ems, colombia-descontamina.")
+    ] = None,
+    mapping_file: Annotated[
+        Path | None, typer.Option("--mapping", help="A TOML or JSON mapping file.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="FIELD=ATTRIBUTE: fill FIELD from it.")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="FIELD=VALUE: the same for every feature.")
+    ] = None,
+    layer: Annotated[
+        list[str] | None, typer.Option(help="Only these layers (a part of the name will do).")
+    ] = None,
+    crs: Annotated[
+        str | None, typer.Option(help="The CRS of a file that declares none, e.g. EPSG:32633.")
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding, e.g. latin-1.")] = None,
+    id_field: Annotated[
+        str | None, typer.Option(help="The attribute holding each feature's stable id.")
+    ] = None,
+    x: Annotated[str | None, typer.Option(help="CSV: the x/longitude column.")] = None,
+    y: Annotated[str | None, typer.Option(help="CSV: the y/latitude column.")] = None,
+    wkt: Annotated[str | None, typer.Option(help="CSV: a WKT geometry column.")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="The source's stable name (default: the file name).")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the good features; write the bad ones to --rejects.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where rejected features go (.geojson or .csv).")
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Who approves the import (default: the user).")
+    ] = None,
+    report_date: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Date of the reports.")
+    ] = None,
+    db: Db = DEFAULT_DB,
+    user: User = "",
+    as_json: Json = False,
+) -> None:
+    """Import a geodata file as hazard areas, events or assets: all or nothing, checked."""
+    from safeground.importing import mapping as mappings
+    from safeground.services import importing
+
+    with _store(db) as store:
+        try:
+            base = mappings.FieldMapping()
+            if preset:
+                base = mappings.preset(preset)
+            if mapping_file:
+                base = mappings.load_mapping(mapping_file)
+            chosen = base.with_options(_pairs(map_, "--map"), _pairs(set_, "--set"))
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task(f"importing {file.name}", total=None)
+                summary = importing.import_file(
+                    store,
+                    file,
+                    kind,
+                    user=user or _login(),
+                    reviewer=reviewer,
+                    mapping=chosen,
+                    layers=layer,
+                    crs=crs,
+                    encoding=encoding,
+                    id_field=id_field,
+                    x_field=x,
+                    y_field=y,
+                    wkt_field=wkt,
+                    dataset=dataset,
+                    skip_invalid=skip_invalid,
+                    rejects=rejects,
+                    report_date=report_date.date() if report_date else None,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total),
+                )
+        except importing.ImportRefused as exc:
+            if as_json:
+                _print_json(
+                    {
+                        "read": exc.read,
+                        "imported": 0,
+                        "rejected": len(exc.problems),
+                        "refused": True,
+                        "problems": [vars(p) for p in exc.problems],
+                    }
+                )
+            else:
+                err.print(f"[bold red]refused[/] {escape(str(exc))}", highlight=False)
+                for problem in exc.problems[:50]:
+                    err.print(f"  {escape(str(problem))}", highlight=False)
+                if len(exc.problems) > 50:
+                    err.print(f"  … and {len(exc.problems) - 50} more (--json lists them all)")
+            raise typer.Exit(2) from exc
+        except (SourceError, mappings.MappingError) as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(1) from exc
+    if as_json:
+        _print_json(summary.as_dict())
+        return
+    layers = ", ".join(f"{item['name']} ({item['crs']})" for item in summary.layers)
+    out.print(
+        f"{summary.file}: read {summary.read:,}, imported {summary.imported:,}, "
+        f"unchanged {summary.unchanged:,}, rejected {summary.rejected:,} · layers {layers}"
+    )
+    if summary.rejected:
+        out.print(f"rejected features and reasons: {summary.rejects_file}")
+
+
+@app.command()
+def check(
+    layer: Annotated[
+        list[str] | None, typer.Option(help="Only these layers: hazard_areas, assets, events.")
+    ] = None,
+    admin: Annotated[
+        Path | None, typer.Option(help="Admin-unit polygons to check claimed units against.")
+    ] = None,
+    admin_name: Annotated[
+        str, typer.Option(help="The attribute of --admin naming each unit.")
+    ] = "name",
+    long_edge_m: Annotated[
+        float | None, typer.Option(help="Longest plausible edge (default 5,000 m).")
+    ] = None,
+    fix: Annotated[
+        bool, typer.Option(help="Repair what is safely repairable, as reports in history.")
+    ] = False,
+    db: Db = DEFAULT_DB,
+    user: User = "",
+    as_json: Json = False,
+) -> None:
+    """Check the register's geometries (GICHD geocheck rules and more); exit 3 on errors."""
+    from safeground.services import checking
+
+    with _store(db) as store:
+        units = checking.read_admin_units(admin, admin_name) if admin else None
+        result = checking.check_register(
+            store,
+            layers=layer or tuple(checking.CHECKED_LAYERS),
+            admin_units=units,
+            long_edge_m=long_edge_m,
+            fix=fix,
+            user=user or _login(),
+        )
+    errors_found = any(f.severity == "error" for _, f in result.findings)
+    if as_json:
+        _print_json(
+            {
+                "checked": result.checked,
+                "counts": result.counts(),
+                "findings": [{"layer": layer, **_jsonable(f)} for layer, f in result.findings],
+                "repairs": result.repairs,
+            }
+        )
+    else:
+        table = Table(title="geometry findings")
+        for column in ("layer", "record", "rule", "severity", "message"):
+            table.add_column(column)
+        for name, f in result.findings[:200]:
+            table.add_row(name, f.record_id, f.rule.value, f.severity.value, escape(f.message))
+        out.print(table)
+        if len(result.findings) > 200:
+            out.print(f"… {len(result.findings) - 200} more findings (--json lists them all)")
+        checked = ", ".join(f"{n:,} {name}" for name, n in result.checked.items())
+        counts = ", ".join(f"{rule} {n:,}" for rule, n in sorted(result.counts().items()))
+        out.print(f"checked {checked}; findings: {counts or 'none'}")
+        for r in result.repairs:
+            out.print(f"repaired {r.record_id} (report {r.report_id}): {'; '.join(r.repairs)}")
+    if errors_found:
+        raise typer.Exit(3)
 
 
 # --- example -------------------------------------------------------------------------------

@@ -353,14 +353,14 @@ class Event:
     id: str
     event_type: EventType
     source_type: str
-    date: date | None
+    registered: date
+    updated: date
+    date: date | None  # after the fields typed ``date``: this name shadows the type
     year: int | None
     admin_unit: str
     place: str
     description: str
     geometry: BaseGeometry  # Point
-    registered: date
-    updated: date
     report_ids: tuple[int, ...] = ()
 
 

@@ -1,0 +1,133 @@
+"""Import and check 100,000 hazard-area polygons from a GeoPackage; print the times.
+
+    python benchmarks/importing.py [--features 100000]
+
+The file is written first (irregular polygons of 6 to 16 vertices along a former front
+line, four attributes). Then, each from a cold start on the same file:
+
+- ``pyogrio.read_dataframe``: the bare read that the goal compares with (needs geopandas;
+  without it the benchmark compares with ``pyogrio.raw.read`` and says so);
+- our reader (``read_source``): the file read, every geometry checked, reprojected;
+- the import (``safeground import --kind hazard-areas``): read, mapped, each feature a
+  register report checked by the land-release rules and approved, one transaction;
+- the checks (``safeground check``): the GICHD rule set and more over the register.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyogrio
+import shapely
+from rich.console import Console
+from rich.table import Table
+
+from safeground.importing.mapping import ImportKind
+from safeground.importing.sources import read_source
+from safeground.services import checking
+from safeground.services.importing import import_file
+from safeground.store.sqlite import SQLiteStore
+
+
+def polygons(n: int, seed: int = 11) -> np.ndarray:
+    """``n`` star-shaped polygons along a front line from (35.0, 47.5) to (38.5, 50.5)."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, 1, n)
+    lon = 35.0 + 3.5 * t + rng.normal(0, 0.15, n)
+    lat = 47.5 + 3.0 * t + rng.normal(0, 0.15, n)
+    radius = np.sqrt(np.minimum(rng.lognormal(math.log(20_000), 1.0, n), 2_000_000) / math.pi)
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        k = int(rng.integers(6, 17))
+        angles = np.linspace(0, 2 * np.pi, k, endpoint=False) + rng.uniform(0, 0.4 / k, k)
+        r = radius[i] * rng.uniform(0.6, 1.0, k)
+        dx = r * np.cos(angles) / (111_320.0 * math.cos(math.radians(lat[i])))
+        dy = r * np.sin(angles) / 111_320.0
+        out[i] = shapely.Polygon(np.column_stack([lon[i] + dx, lat[i] + dy]))
+    return out
+
+
+def write_file(path: Path, n: int) -> None:
+    geoms = polygons(n)
+    units = np.array([f"unit-{i % 40:02d}" for i in range(n)], dtype=object)
+    pyogrio.raw.write(
+        path,
+        geometry=shapely.to_wkb(geoms),
+        field_data=[
+            np.array([f"area {i}" for i in range(n)], dtype=object),
+            np.full(n, "SHA", dtype=object),
+            units,
+            np.full(n, "agriculture", dtype=object),
+        ],
+        fields=["name", "hazard_type", "admin_unit", "land_use"],
+        crs="EPSG:4326",
+        driver="GPKG",
+        geometry_type="Polygon",
+        layer="suspected_areas",
+    )
+
+
+def bare_read(path: Path) -> tuple[str, float]:
+    t0 = time.perf_counter()
+    try:
+        pyogrio.read_dataframe(path)
+        name = "pyogrio.read_dataframe"
+    except ImportError:  # geopandas is not installed
+        _, _, wkb, _ = pyogrio.raw.read(path)
+        shapely.from_wkb(wkb)
+        name = "pyogrio.raw.read + shapely.from_wkb (geopandas not installed)"
+    return name, time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--features", type=int, default=100_000)
+    args = parser.parse_args()
+    n = args.features
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "areas.gpkg"
+        t0 = time.perf_counter()
+        write_file(path, n)
+        t_write = time.perf_counter() - t0
+        bare_name, t_bare = bare_read(path)
+
+        t0 = time.perf_counter()
+        source = read_source(path)
+        t_read = time.perf_counter() - t0
+        bad = sum(f.error is not None for layer in source.layers for f in layer.features)
+
+        with SQLiteStore.create(Path(tmp) / "register.gpkg") as store:
+            t0 = time.perf_counter()
+            summary = import_file(store, path, ImportKind.HAZARD_AREAS, user="importer")
+            t_import = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            result = checking.check_register(store, layers=["hazard_areas"])
+            t_check = time.perf_counter() - t0
+
+    table = Table(title=f"benchmarks/importing.py: {n:,} polygons from a GeoPackage")
+    for column in ("step", "seconds", "features/s", f"ratio to {bare_name.split(' ')[0]}"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    rows = [
+        (f"bare read: {bare_name}", t_bare),
+        (f"our reader: read, check, reproject ({bad} bad)", t_read),
+        (f"import: {summary.imported:,} areas through the rules, one transaction", t_import),
+        (f"check the register: {len(result.findings):,} findings", t_check),
+        ("import + check", t_import + t_check),
+    ]
+    for label, seconds in rows:
+        table.add_row(label, f"{seconds:.2f}", f"{n / seconds:,.0f}", f"{seconds / t_bare:.1f}")
+    console.print(table)
+    console.print(
+        f"(writing the test file took {t_write:.1f} s; "
+        "goal: import + check at most 3 times the bare read)"
+    )
+
+
+if __name__ == "__main__":
+    main()

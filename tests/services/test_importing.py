@@ -1,0 +1,394 @@
+"""Imports: all or nothing, every bad feature named, idempotent, and true to real data."""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from safeground.clock import FixedClock
+from safeground.geometry import to_geojson
+from safeground.importing.mapping import ImportKind, MappingError, preset
+from safeground.importing.sources import SourceError
+from safeground.services import checking, export, register
+from safeground.services.importing import ImportRefused, import_file
+from safeground.store.sqlite import SQLiteStore
+from tests.conftest import box, shared_data, table_dump
+
+CLOCK = FixedClock(date(2025, 6, 1))
+SQUARE = [[30.5, 50.4], [30.501, 50.4], [30.501, 50.401], [30.5, 50.401], [30.5, 50.4]]
+
+
+def feature(coordinates: Any, geometry_type: str = "Polygon", **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": {"type": geometry_type, "coordinates": coordinates},
+    }
+
+
+def write(path: Path, *features: dict[str, Any], **extra: Any) -> Path:
+    path.write_text(json.dumps({"type": "FeatureCollection", **extra, "features": list(features)}))
+    return path
+
+
+def good(i: int) -> dict[str, Any]:
+    ring = [[x + 0.01 * i, y] for x, y in SQUARE]
+    return feature([ring], name=f"field {i}", hazard_type="SHA", admin_unit="Kharkiv")
+
+
+def areas(db: SQLiteStore, path: Path, **options: Any) -> Any:
+    return import_file(db, path, ImportKind.HAZARD_AREAS, user="importer", clock=CLOCK, **options)
+
+
+# --- all or nothing, and every bad feature named -----------------------------------------------
+def test_one_bad_feature_imports_nothing_and_every_bad_feature_is_named(
+    store: SQLiteStore, db_path: Path, tmp_path: Path
+) -> None:
+    bowtie = [[[30, 50], [30.1, 50.1], [30.1, 50], [30, 50.1], [30, 50]]]
+    path = write(
+        tmp_path / "a.geojson",
+        good(0),
+        feature(bowtie, name="bowtie"),
+        good(2),
+        feature([[30.5, 50.4], [30.6, 50.5]], "Point", name="a point"),
+    )
+    before = table_dump(db_path)
+    with pytest.raises(ImportRefused) as caught:
+        areas(store, path)
+    assert [p.index for p in caught.value.problems] == [1, 3]
+    assert "Self-intersection" in caught.value.problems[0].reason
+    assert caught.value.read == 4
+    assert table_dump(db_path) == before
+
+
+def test_skip_invalid_imports_the_rest_and_writes_each_reject_with_its_reason(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "a.geojson",
+        good(0),
+        feature([SQUARE[:3]], name="two vertices"),
+        good(2),
+        {"type": "Feature", "properties": {"name": "no geometry"}, "geometry": None},
+    )
+    rejects = tmp_path / "rejects.geojson"
+    summary = areas(store, path, skip_invalid=True, rejects=rejects)
+    assert (summary.read, summary.imported, summary.rejected) == (4, 2, 2)
+    assert summary.imported + summary.rejected + summary.unchanged == summary.read
+    written = json.loads(rejects.read_text())["features"]
+    assert [f["properties"]["name"] for f in written] == ["two vertices", "no geometry"]
+    assert all(f["properties"]["reject_reason"] for f in written)
+    assert [a.name for a in register.list_areas(store)] == ["field 0", "field 2"]
+
+
+def test_skip_invalid_without_a_rejects_file_is_refused(store: SQLiteStore, tmp_path: Path) -> None:
+    with pytest.raises(MappingError, match="--rejects"):
+        areas(store, write(tmp_path / "a.geojson", good(0)), skip_invalid=True)
+
+
+# --- idempotence -------------------------------------------------------------------------------
+def test_reimporting_a_file_files_nothing_new(store: SQLiteStore, tmp_path: Path) -> None:
+    path = write(tmp_path / "a.geojson", good(0), good(1), good(1))  # the last two identical
+    first = areas(store, path)
+    again = areas(store, path)
+    assert (first.imported, first.unchanged) == (3, 0)
+    assert (again.imported, again.unchanged, again.rejected) == (0, 3, 0)
+    assert len(register.list_areas(store)) == 3
+    assert len(store.imports()) == 2
+
+
+def test_a_feature_changed_since_its_import_is_refused_not_overwritten(
+    store: SQLiteStore, db_path: Path, tmp_path: Path
+) -> None:
+    original = good(0) | {"id": "F-7"}
+    path = write(tmp_path / "a.geojson", original)
+    areas(store, path)
+    changed = original | {"properties": {**original["properties"], "name": "renamed"}}
+    write(path, changed)
+    before = table_dump(db_path)
+    with pytest.raises(ImportRefused) as caught:
+        areas(store, path)
+    assert "changed since it was imported as HA-000001" in caught.value.problems[0].reason
+    assert table_dump(db_path) == before
+
+
+# --- bad input: a clear error, nothing stored --------------------------------------------------
+def _latin1(path: Path) -> Path:
+    text = json.dumps({"type": "FeatureCollection", "features": [good(0)]}, ensure_ascii=False)
+    path.write_bytes(text.replace("field 0", "Peñón").encode("latin-1"))
+    return path
+
+
+def _shapefile_without(part: str) -> Callable[[Path], Path]:
+    def make(path: Path) -> Path:
+        shp = path.with_suffix(".shp")
+        pyogrio.raw.write(
+            shp,
+            geometry=shapely.to_wkb([shapely.Polygon(SQUARE)]),
+            field_data=[np.array(["a"], dtype=object)],
+            fields=["name"],
+            crs="EPSG:4326",
+            driver="ESRI Shapefile",
+            geometry_type="Polygon",
+        )
+        shp.with_suffix(part).unlink()
+        return shp
+
+    return make
+
+
+BAD_FILES: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "truncated JSON": (
+        lambda p: (
+            p.write_text(json.dumps({"type": "FeatureCollection", "features": [good(0)]})[:-9]),
+            p,
+        )[1],
+        "line 1",
+    ),
+    "wrong types": (lambda p: write(p, feature([[["30.5", "50.4"]] * 4])), "feature 0"),
+    "NaN coordinates": (
+        lambda p: (
+            p.write_text(
+                json.dumps(
+                    {"type": "FeatureCollection", "features": [feature([[[30.5, math.nan]] * 4])]}
+                )
+            ),
+            p,
+        )[1],
+        "NaN",
+    ),
+    "infinite coordinates": (lambda p: write(p, feature([[[30.5, 1e400]] * 4])), "Infinity"),
+    "unclosed ring": (lambda p: write(p, feature([SQUARE[:4]])), "feature 0"),
+    "mixed geometry types": (
+        lambda p: write(p, good(0), feature([30.5, 50.4], "Point")),
+        "feature 1",
+    ),
+    "unknown CRS": (
+        lambda p: write(p, good(0), crs={"type": "name", "properties": {"name": "EPSG:999999"}}),
+        "CRS",
+    ),
+    "empty file": (lambda p: (p.write_text(""), p)[1], "empty"),
+    "shapefile without .dbf": (_shapefile_without(".dbf"), ".dbf"),
+    "shapefile without .shx": (_shapefile_without(".shx"), ".shx"),
+    "Latin-1 names": (_latin1, "encoding"),
+    "null geometry": (
+        lambda p: write(p, {"type": "Feature", "properties": {}, "geometry": None}),
+        "feature 0",
+    ),
+    "polygon with 2 vertices": (
+        lambda p: write(p, feature([SQUARE[:2] + SQUARE[:1]])),
+        "feature 0",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_input_is_refused_clearly_and_nothing_is_stored(
+    case: str, store: SQLiteStore, db_path: Path, tmp_path: Path
+) -> None:
+    make, expected = BAD_FILES[case]
+    path = make(tmp_path / "bad.geojson")
+    before = table_dump(db_path)
+    with pytest.raises((SourceError, ImportRefused)) as caught:
+        areas(store, path)
+    text = str(caught.value)
+    if isinstance(caught.value, ImportRefused):
+        text += "\n" + "\n".join(str(p) for p in caught.value.problems)
+    assert expected in text, text
+    assert table_dump(db_path) == before
+
+
+def test_latin1_names_import_when_the_encoding_is_given(store: SQLiteStore, tmp_path: Path) -> None:
+    summary = areas(store, _latin1(tmp_path / "a.geojson"), encoding="latin-1")
+    assert summary.imported == 1
+    assert register.list_areas(store)[0].name == "Peñón"
+
+
+# --- fuzz and round trip -----------------------------------------------------------------------
+number = st.one_of(
+    st.floats(-200, 200),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-200, 200),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+)
+position = st.lists(number, min_size=0, max_size=3)
+ring = st.lists(position, min_size=0, max_size=6)
+geometry = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["Polygon", "MultiPolygon", "Point", "LineString", "Bogus"]),
+            "coordinates": st.one_of(st.lists(ring, max_size=2), position, st.just(None)),
+        }
+    ),
+    st.builds(
+        lambda r: {"type": "Polygon", "coordinates": [[*r, r[0]]]},
+        st.lists(st.tuples(st.floats(29, 31), st.floats(49, 51)).map(list), min_size=3, max_size=6),
+    ),
+)
+fuzz_feature = st.fixed_dictionaries(
+    {
+        "type": st.just("Feature"),
+        "properties": st.one_of(
+            st.none(),
+            st.dictionaries(st.sampled_from(["name", "hazard_type", "admin_unit"]), number),
+        ),
+        "geometry": geometry,
+    }
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(fuzz_feature, max_size=5))
+def test_any_geojson_imports_wholly_or_not_at_all(
+    tmp_path: Path, features: list[dict[str, Any]]
+) -> None:
+    path = tmp_path / "fuzz.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    db = tmp_path / "fuzz.gpkg"
+    db.unlink(missing_ok=True)
+    with SQLiteStore.create(db) as store:
+        before = table_dump(db)
+        try:
+            summary = areas(store, path)
+        except (SourceError, ImportRefused, MappingError):
+            assert table_dump(db) == before
+        else:
+            assert summary.imported == summary.read == len(features)
+            assert len(register.list_areas(store)) == len(features)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 5_000), st.floats(0, 5_000), st.floats(5, 400), st.floats(5, 400)),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from(["gpkg", "geojson"]),
+)
+def test_export_then_import_gives_the_same_records(
+    boxes: list[tuple[float, float, float, float]], fmt: str
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _round_trip(Path(folder), boxes, fmt)
+
+
+def _round_trip(tmp: Path, boxes: list[tuple[float, float, float, float]], fmt: str) -> None:
+    out = tmp / ("out.gpkg" if fmt == "gpkg" else "out")
+    with SQLiteStore.create(tmp / "a.gpkg") as source:
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"name": f"a{i}", "hazard_type": "CHA", "admin_unit": "u"},
+                "geometry": to_geojson(box(*b)),
+            }
+            for i, b in enumerate(boxes)
+        ]
+        areas(source, write(tmp / "in.geojson", *features))
+        written = export.export(source, out, export.Format(fmt), layers=["hazard_areas"])
+        before = {a.area_id: a for a in register.list_areas(source)}
+        geoms = {i: register.area(source, i).geometry for i in before}
+    with SQLiteStore.create(tmp / "b.gpkg") as target:
+        areas(target, Path(written[0].path), id_field="area_id")
+        after = {a.area_id: a for a in register.list_areas(target)}
+        assert [(a.name, a.hazard_type, a.admin_unit) for a in after.values()] == [
+            (a.name, a.hazard_type, a.admin_unit) for a in before.values()
+        ]
+        for new_id, old_id in zip(after, before, strict=True):
+            got = register.area(target, new_id).geometry
+            assert shapely.equals_exact(got, geoms[old_id], tolerance=0 if fmt == "gpkg" else 1e-9)
+            assert after[new_id].area_m2 == pytest.approx(before[old_id].area_m2, rel=1e-9)
+
+
+# --- real data ---------------------------------------------------------------------------------
+def test_copernicus_emsr190_package_imports_straight_from_the_zip(
+    store: SQLiteStore, db_path: Path
+) -> None:
+    zip_path = shared_data(
+        "italy2016_emsr190_arquata", "EMSR190_12ARQUATADELTRONTO_GRADING_OVERVIEW_v1_vector.zip"
+    )
+    summary = import_file(
+        store,
+        zip_path,
+        ImportKind.ASSETS,
+        user="importer",
+        mapping=preset("copernicus-ems"),
+        clock=CLOCK,
+    )
+    assert (summary.read, summary.imported, summary.rejected) == (1_344, 1_344, 0)
+    assert {layer["crs"] for layer in summary.layers} == {"EPSG:32633"}
+    assets = store.layer("assets")
+    columns = list(assets.columns)
+    rows = [dict(zip(columns, row, strict=True)) for row in assets.rows]
+    kinds = collections.Counter(r["kind"] for r in rows)
+    assert kinds == {"building": 1_300, "road": 44}
+    grades = collections.Counter(r["damage_grade"] for r in rows if r["kind"] == "building")
+    assert grades == {
+        "destroyed": 96,
+        "highly_damaged": 42,
+        "moderately_damaged": 22,
+        "slightly_damaged": 86,
+        "not_affected": 1_054,
+    }
+    geoms = shapely.from_wkb(list(assets.geometries or []))
+    centre = shapely.union_all(geoms).centroid
+    assert centre.x == pytest.approx(13.29, abs=0.02)
+    assert centre.y == pytest.approx(42.77, abs=0.02)
+    report = store.reports(record_type=store.reports()[0].record_type)[0]
+    assert report.payload["source"]["crs"] == "EPSG:32633"
+    assert report.payload["source"]["attributes"]["grading"]
+
+
+def test_colombia_events_import_with_counts_equal_to_the_source(tmp_path: Path) -> None:
+    folder = shared_data("colombia_mine_events")
+    files = sorted(folder.glob("[12]*.json"))
+    expected_types: collections.Counter[str] = collections.Counter()
+    expected_years: collections.Counter[int] = collections.Counter()
+    for path in files:
+        for f in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            expected_types[f["properties"]["TIPO_EVENTO"]] += 1
+            expected_years[int(f["properties"]["AÑO"])] += 1
+    assert sum(expected_types.values()) == 36_527
+    with SQLiteStore.create(tmp_path / "co.gpkg") as store:
+        mapping = preset("colombia-descontamina")
+        for path in files:
+            summary = import_file(
+                store, path, ImportKind.EVENTS, user="importer", mapping=mapping, clock=CLOCK
+            )
+            assert summary.rejected == 0
+        events = store.layer("events")
+        columns = list(events.columns)
+        rows = [dict(zip(columns, row, strict=True)) for row in events.rows]
+        assert len(rows) == 36_527
+        assert collections.Counter(r["source_type"].split()[0] for r in rows) == expected_types
+        assert collections.Counter(r["year"] for r in rows) == expected_years
+
+        units = checking.read_admin_units(
+            folder / "boundaries" / "colombia_departamentos.geojson", "NOMBRE_DPT"
+        )
+        result = checking.check_register(store, layers=["events"], admin_units=units)
+    by_rule = collections.defaultdict(set)
+    for _, finding in result.findings:
+        by_rule[finding.rule.value].add(finding.record_id)
+    assert 360 <= len(by_rule["outside-all-admin-units"]) <= 380  # SOURCES.md: about 370
+    assert len(by_rule["outside-admin-unit"]) >= 1_300  # SOURCES.md: 1,313 in a neighbour
+    sign = [r for r in rows if r["event_id"] in by_rule["coordinate-sign-error"]]
+    assert any(r["year"] == 2004 and r["admin_unit"] == "BOGOTA DC" for r in sign)
