@@ -128,3 +128,38 @@ def test_number_blocks_never_overlap(tmp_path: Path) -> None:
         assert store.next_number("team", 5) == 1
         with pytest.raises(ValueError):
             store.next_number("area", 0)
+
+
+def test_bulk_inserts_keep_the_spatial_index_and_its_triggers(tmp_path: Path) -> None:
+    from safeground.services.workflow import Draft, Workflow
+    from tests.conftest import box, gj
+
+    path = tmp_path / "bulk.gpkg"
+    with SQLiteStore.create(path) as store:
+        workflow = Workflow(store)
+        drafts = [
+            Draft("area.register", {"geometry": gj(box(150 * i, 0, 100, 100))}) for i in range(300)
+        ]
+        workflow.file_many(drafts, author="a", reviewer="b")  # above the bulk threshold
+        workflow.file_many(
+            [Draft("area.register", {"geometry": gj(box(0, 900, 50, 50))})],
+            author="a",
+            reviewer="b",
+        )
+    conn = sqlite3.connect(path)
+    try:
+        triggers = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        assert "rtree_hazard_areas_geom_insert" in triggers
+        indexed = conn.execute(
+            "SELECT count(*) FROM hazard_areas h JOIN rtree_hazard_areas_geom r ON r.id = h.fid"
+        ).fetchone()[0]
+        assert indexed == 301
+    finally:
+        conn.close()
+    found = pyogrio.read_info(path, layer="hazard_areas")["features"]
+    assert found == 301
+    first = shapely.box(*box(0, 0, 100, 100).bounds)
+    hits = pyogrio.raw.read(path, layer="hazard_areas", bbox=first.bounds)[2]
+    assert len(hits) == 1
