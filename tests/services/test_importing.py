@@ -392,3 +392,24 @@ def test_colombia_events_import_with_counts_equal_to_the_source(tmp_path: Path) 
     assert len(by_rule["outside-admin-unit"]) >= 1_300  # SOURCES.md: 1,313 in a neighbour
     sign = [r for r in rows if r["event_id"] in by_rule["coordinate-sign-error"]]
     assert any(r["year"] == 2004 and r["admin_unit"] == "BOGOTA DC" for r in sign)
+
+
+def test_field_traverse_csv_becomes_a_hazard_area_with_its_measured_size(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "traverse.csv"
+    path.write_text(
+        "polygon_id,point_type,seq,coord_system,x,y,bearing_deg,distance_m,north,name\n"
+        "SHA-7,benchmark,0,lonlat,30.5,50.4,,,,Field by the ford\n"
+        "SHA-7,turning_point,1,traverse,,,0,10,true,\n"
+        "SHA-7,turning_point,2,traverse,,,90,100,true,\n"
+        "SHA-7,turning_point,3,traverse,,,180,100,true,\n"
+        "SHA-7,turning_point,4,traverse,,,270,100,true,\n"
+        "SHA-7,closing_point,5,traverse,,,0,100,true,\n",
+        encoding="utf-8",
+    )
+    summary = areas(store, path)
+    assert (summary.format, summary.imported) == ("field-csv", 1)
+    (area,) = register.list_areas(store)
+    assert area.name == "Field by the ford"
+    assert area.area_m2 == pytest.approx(10_000, rel=1e-3)
