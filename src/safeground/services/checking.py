@@ -19,13 +19,13 @@ from datetime import date
 from pathlib import Path
 
 import shapely
-from safeground.importing.sources import read_source
 from shapely.geometry.base import BaseGeometry
 
 from safeground.clock import Clock, SystemClock
 from safeground.domain.model import ReportKind
 from safeground.geodata.checks import Extent, Finding, check_geometries, repair
 from safeground.geometry import GeometryError, to_geojson
+from safeground.importing.sources import read_source
 from safeground.services.workflow import Draft, Workflow
 from safeground.store.base import Store
 

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from safeground.importing.sources import Source, SourceFeature, list_layers, read_source
 
 from safeground.clock import Clock, SystemClock
 from safeground.domain.errors import RuleViolation
@@ -42,6 +41,7 @@ from safeground.importing.mapping import (
     check_targets,
     payload,
 )
+from safeground.importing.sources import Source, SourceFeature, list_layers, read_source
 from safeground.services.workflow import Draft, Workflow
 from safeground.store.base import ImportLog, SourceLink, Store
 
