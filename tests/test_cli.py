@@ -280,3 +280,43 @@ def test_check_reports_findings_and_fix_files_a_repair_report(db: Path, tmp_path
     assert "repaired by safeground check --fix" in json.dumps(history)
     after = json.loads(runner.invoke(app, ["check", "--db", str(db), "--json"]).output)
     assert "duplicate-vertices" not in after["counts"]
+
+
+def test_plan_psplib_prints_a_checked_optimal_schedule_as_json() -> None:
+    from safeground.planning.checker import check_schedule
+    from safeground.planning.model import Schedule
+    from safeground.planning.psplib import read_psplib
+    from tests.conftest import shared_data
+
+    path = shared_data("psplib", "j30.sm", "j301_1.sm")
+    data = json.loads(run("plan", "psplib", str(path), "--time-limit", "10", "--json"))
+    assert (data["makespan"], data["status"], data["lower_bound"]) == (43, "optimal", 43)
+    problem = read_psplib(path)
+    modes = {job: k - 1 for job, k in data["modes"].items()}
+    assert check_schedule(problem, Schedule(data["starts"], modes)) == []
+    assert set(data["starts"]) == {str(j) for j in range(1, 33)}
+
+
+def test_plan_region_names_the_missing_teams(db: Path, tmp_path: Path) -> None:
+    path = _features(tmp_path / "areas.geojson", box(0, 0, 100, 100))
+    run("import", str(path), "--kind", "hazard-areas", "--db", str(db))
+    result = runner.invoke(app, ["plan", "region", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "manual clearance teams" in result.output
+    data = json.loads(
+        run(
+            "plan",
+            "region",
+            "--db",
+            str(db),
+            "--json",
+            "--time-limit",
+            "2",
+            "--capacity",
+            "manual_clearance=2",
+            "--capacity",
+            "technical_survey=1",
+        )
+    )
+    assert [t["work"] for t in data["tasks"]] == ["technical survey", "clearance"]
+    assert data["makespan_days"] > 0

@@ -44,6 +44,8 @@ area_app = typer.Typer(help="Hazard areas.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports: draft, submit, approve, reject.", no_args_is_help=True)
 app.add_typer(area_app, name="area")
 app.add_typer(report_app, name="report")
+plan_app = typer.Typer(help="Plans: who does what, when.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
 
 out = Console()
 err = Console(stderr=True)
@@ -703,6 +705,107 @@ def check(
             out.print(f"repaired {r.record_id} (report {r.report_id}): {'; '.join(r.repairs)}")
     if errors_found:
         raise typer.Exit(3)
+
+
+# --- plan ----------------------------------------------------------------------------------
+TimeLimit = Annotated[float, typer.Option(help="Seconds the solver may use.")]
+Workers = Annotated[int, typer.Option(help="Solver threads.")]
+
+
+@plan_app.command("psplib")
+def plan_psplib(
+    file: Annotated[Path, typer.Argument(help="A PSPLIB .sm, .mm or Patterson .rcp file.")],
+    time_limit: TimeLimit = 10.0,
+    workers: Workers = 2,
+    seed: Annotated[int, typer.Option(help="Solver seed.")] = 0,
+    as_json: Json = False,
+) -> None:
+    """Solve a PSPLIB instance; the schedule is checked before it is printed.
+
+    Jobs are numbered as in the file; modes too (from 1)."""
+    from safeground.planning.checker import assert_valid
+    from safeground.planning.psplib import read_psplib
+    from safeground.planning.solve import solve
+
+    with _errors():
+        problem = read_psplib(file)
+        result = solve(problem, time_limit=time_limit, workers=workers, seed=seed)
+        if result.schedule is not None:
+            assert_valid(problem, result.schedule)
+    schedule = result.schedule
+    data = {
+        "instance": file.name,
+        "status": result.status.value,
+        "makespan": None if schedule is None else schedule.makespan(problem),
+        "lower_bound": result.lower_bound,
+        "gap": result.gap,
+        "runtime": round(result.runtime, 3),
+        "starts": {} if schedule is None else dict(schedule.starts),
+        "modes": {} if schedule is None else {k: m + 1 for k, m in schedule.modes.items()},
+        "explanation": result.explanation,
+    }
+    if as_json:
+        _print_json(data)
+    else:
+        out.print(
+            f"{file.name}: {data['status']}, makespan {data['makespan']}, lower bound "
+            f"{data['lower_bound']}, {data['runtime']} s"
+        )
+        for line in result.explanation:
+            out.print(f"  {escape(line)}", highlight=False)
+    if schedule is None:
+        raise typer.Exit(2)
+
+
+@plan_app.command("region")
+def plan_region(
+    capacity: Annotated[
+        list[str] | None,
+        typer.Option(help="TEAM_TYPE=N teams (default: the registered teams), repeatable."),
+    ] = None,
+    productivity: Annotated[
+        Path | None, typer.Option(help="A productivity file (default: the shipped one).")
+    ] = None,
+    time_limit: TimeLimit = 30.0,
+    workers: Workers = 2,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Plan the register's open work: survey, clearance, then reconstruction."""
+    from safeground.planning.fieldwork import rates_from_toml
+    from safeground.services import planning
+
+    with _store(db) as store:
+        capacities = {k: int(v) for k, v in _pairs(capacity, "--capacity").items()}
+        rates = rates_from_toml(productivity.read_text("utf-8")) if productivity else None
+        plan = planning.plan_region(
+            store, capacities=capacities, rates=rates, time_limit=time_limit, workers=workers
+        )
+    result, rows = plan.result, plan.rows()
+    if as_json:
+        _print_json(
+            {
+                "status": result.status.value,
+                "objective": result.objective,
+                "lower_bound": result.lower_bound,
+                "gap": result.gap,
+                "runtime": round(result.runtime, 3),
+                "capacities": plan.capacities,
+                "makespan_days": max((r.end_day for r in rows), default=0),
+                "tasks": rows,
+                "explanation": result.explanation,
+            }
+        )
+        return
+    table = Table(title=f"plan: {result.status.value}, {len(rows)} tasks")
+    for column in ("start day", "end day", "work", "record", "teams"):
+        table.add_column(column)
+    for r in rows[:200]:
+        teams = ", ".join(f"{n} {k}" for k, n in r.teams.items())
+        table.add_row(str(r.start_day), str(r.end_day), r.work, r.record_id, teams)
+    out.print(table)
+    for line in result.explanation:
+        out.print(escape(line), highlight=False)
 
 
 # --- example -------------------------------------------------------------------------------

@@ -1,0 +1,343 @@
+"""``solve(problem, time_limit=...) -> Result``: the planning pipeline.
+
+1. **Explain first**: conflicts visible without search (:mod:`explain`) end the run with
+   INFEASIBLE and their description.
+2. **Warm start**: :func:`heuristics.heuristic_schedule` (and the caller's ``hint``, if it
+   is a valid schedule) give an incumbent, checked by :func:`check_schedule`.
+3. **Search**: CP-SAT on the whole problem (:mod:`cpsat`) with the incumbent as a hint
+   and its makespan as the horizon, criteria optimised in stages for lexicographic
+   objectives, for half the time left; if it proves nothing, large-neighbourhood search
+   (:mod:`lns`) from the best schedule for the rest (with 2 workers CP-SAT improves slowly
+   on 120-task instances; the two together do better than either alone). For large
+   problems (more than :data:`LARGE` tasks, or ``lns=True``), large-neighbourhood search
+   from the incumbent only; ``lns=False``: CP-SAT only.
+4. **Report**: status, objective, lower bound (CP-SAT's bound, or the critical-path and
+   resource-energy bounds, whichever is higher), gap and runtime, with an explanation in
+   words. If CP-SAT proves infeasibility, CP-SAT is asked which deadlines, fixed starts or
+   horizon clash (by assumptions). If it finds nothing in time, the incumbent is returned.
+
+Every schedule returned has passed :func:`check_schedule`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+from safeground.planning.checker import check_schedule
+from safeground.planning.explain import find_conflicts
+from safeground.planning.heuristics import heuristic_schedule
+from safeground.planning.model import (
+    Objective,
+    Problem,
+    Result,
+    Schedule,
+    StageResult,
+    Status,
+)
+from safeground.planning.windows import (
+    critical_path_bound,
+    earliest_starts,
+    energy_bound,
+    safe_horizon,
+    shortest_durations,
+    usable_modes,
+)
+
+#: Above this many tasks, solve() uses large-neighbourhood search by default.
+LARGE = 1500
+
+
+class SolverError(RuntimeError):
+    """A solver produced a schedule the checker refuses: a bug, never a data problem."""
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    workers: int = 2,
+    hint: Schedule | None = None,
+    lns: bool | None = None,
+) -> Result:
+    """Schedule ``problem`` within about ``time_limit`` seconds.
+
+    ``workers`` is CP-SAT's number of threads; ``seed`` seeds every random choice (runs
+    are not bit-for-bit repeatable all the same: how much work fits in the time varies
+    with the machine and its load). ``hint`` is a schedule to start from (a previous plan, for
+    re-planning): used as the incumbent if it is valid, else only as a search hint.
+    ``lns`` forces (True) or forbids (False) large-neighbourhood search; by default it is
+    used above :data:`LARGE` tasks. Raises ValueError for a non-positive ``time_limit`` or
+    ``workers``; a problem without a schedule is a Result with status INFEASIBLE.
+    """
+    if not time_limit > 0:
+        raise ValueError(f"time_limit must be > 0 seconds, got {time_limit}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    began = time.perf_counter()
+    deadline = began + time_limit
+    notes: list[str] = []
+
+    def elapsed() -> float:
+        return time.perf_counter() - began
+
+    if not problem.tasks:
+        empty = Schedule({}, {})
+        stages = tuple(StageResult(c, 0.0, 0.0, True) for c in problem.objective.criteria)
+        return Result(Status.OPTIMAL, empty, 0.0, 0.0, 0.0, elapsed(), ["no tasks"], stages)
+
+    conflicts = find_conflicts(problem)
+    if conflicts:
+        notes = [c.message for c in conflicts]
+        return Result(Status.INFEASIBLE, None, None, None, None, elapsed(), notes)
+
+    usable = usable_modes(problem)
+    durations = shortest_durations(problem, usable)
+    est = earliest_starts(problem, durations).start
+    bounds = {
+        Objective.MAKESPAN: float(
+            max(critical_path_bound(problem, durations, est), energy_bound(problem, usable))
+        ),
+        Objective.WEIGHTED_COMPLETION: math.fsum(
+            t.weight * (est[j] + durations[j]) for j, t in enumerate(problem.tasks)
+        ),
+    }
+    big = len(problem.tasks) > LARGE
+    use_lns = big if lns is None else lns
+
+    # the warm start matters most where the search is weakest: large problems
+    if use_lns:
+        budget = min(0.25 * time_limit, 5.0)
+    else:
+        budget = min(0.1 * time_limit, 0.02 + 0.002 * len(problem.tasks))
+    found = heuristic_schedule(problem, time_limit=budget, seed=seed)
+    incumbent = found.schedule
+    if incumbent is not None:
+        _assert_valid(problem, incumbent, "the heuristic")
+        notes.append(
+            f"heuristic ({found.label}, {found.runs} runs, {found.runtime:.2f} s): "
+            f"{_describe(problem, incumbent)}"
+        )
+    else:
+        notes.append(f"the heuristic found no schedule in {found.runs} runs")
+    search_hint = incumbent
+    if hint is not None:
+        broken = check_schedule(problem, hint)
+        if not broken:
+            notes.append(f"the given hint is a valid schedule: {_describe(problem, hint)}")
+            if incumbent is None or hint.key(problem) <= incumbent.key(problem):
+                incumbent = search_hint = hint
+        else:
+            notes.append(
+                f"the given hint breaks {len(broken)} constraint(s) (first: "
+                f"{broken[0].message}); it is used only to guide the search"
+            )
+            if incumbent is None:
+                search_hint = _partial_hint(problem, hint)
+
+    proven: dict[Objective, tuple[float, bool]] = {}
+    schedule = incumbent
+    if not (use_lns and incumbent is not None):
+        if use_lns:
+            notes.append("no schedule to start large-neighbourhood search from: CP-SAT alone")
+        # small problems: CP-SAT on the whole model first (it proves many optima at once);
+        # if it cannot prove one, large-neighbourhood search uses the rest of the time
+        share = 1.0 if use_lns or lns is False else 0.5
+        outcome = _solve_cpsat(
+            problem, incumbent, search_hint, usable, deadline, share, seed, workers, notes
+        )
+        if isinstance(outcome, Status):
+            return Result(outcome, None, None, None, None, elapsed(), notes)
+        schedule, proven = outcome
+    if schedule is None:  # for the type checker: both branches above leave one
+        raise SolverError("no schedule and no status")
+    settled = all(
+        proven.get(c, (0.0, False))[1] for c in problem.objective.criteria
+    ) or _meets_bound(problem, schedule, bounds)
+    left = deadline - time.perf_counter()
+    if lns is not False and not settled and left > 0.3:
+        from safeground.planning.lns import improve
+
+        before = schedule.key(problem)
+        margin = 0.1 + 0.00003 * len(problem.tasks)
+        better, stats = improve(
+            problem, schedule, deadline=deadline - margin, seed=seed, workers=workers
+        )
+        _assert_valid(problem, better, "large-neighbourhood search")
+        notes.append(
+            f"large-neighbourhood search: {stats.iterations} moves, {stats.improvements} "
+            f"improvements, {_describe(problem, better)} (from {_fmt(before)})"
+        )
+        if better.key(problem) < schedule.key(problem):
+            schedule = better
+            # CP-SAT's bound on a later criterion held only at the earlier values it had
+            first = problem.objective.criteria[0]
+            proven = {c: v for c, v in proven.items() if c is first}
+    return _result(problem, schedule, bounds, proven, elapsed(), notes)
+
+
+def _meets_bound(problem: Problem, schedule: Schedule, bounds: dict[Objective, float]) -> bool:
+    first = problem.objective.criteria[0]
+    return len(problem.objective.criteria) == 1 and schedule.value(problem, first) <= bounds[first]
+
+
+def _solve_cpsat(
+    problem: Problem,
+    incumbent: Schedule | None,
+    search_hint: Schedule | None,
+    usable: list[tuple[int, ...]],
+    deadline: float,
+    share: float,
+    seed: int,
+    workers: int,
+    notes: list[str],
+) -> Status | tuple[Schedule, dict[Objective, tuple[float, bool]]]:
+    """CP-SAT on the whole problem for ``share`` of the time left: the best schedule and,
+    per criterion, CP-SAT's bound and whether it is proven optimal; or INFEASIBLE or
+    UNKNOWN (with ``notes`` saying why) if there is no schedule."""
+    from safeground.planning.cpsat import name_conflicts, solve_staged
+
+    criteria = problem.objective.criteria
+    horizon = safe_horizon(problem, usable)
+    upper_ends: list[int] | None = None
+    if incumbent is not None:
+        if criteria[0] is Objective.MAKESPAN:
+            horizon = min(horizon, incumbent.makespan(problem))
+        else:
+            upper_ends = _completion_caps(problem, incumbent, usable)
+    margin = 0.05 + 0.0002 * len(problem.tasks)
+    left = (deadline - time.perf_counter() - margin) * share
+    stages, model_notes = solve_staged(
+        problem,
+        horizon=horizon,
+        time_limit=max(0.05, left),
+        workers=workers,
+        seed=seed,
+        incumbent=search_hint,
+        upper_ends=upper_ends,
+    )
+    notes.extend(model_notes)
+    first = stages[0].outcome
+    found_text = ""
+    if first.value is not None:
+        found_text = f", value {_fmt((first.value,))}, bound {_fmt((first.bound,))}"
+    notes.append(
+        f"CP-SAT ({workers} worker(s)), {criteria[0]}: {first.status.lower()} in "
+        f"{first.wall:.2f} s{found_text}"
+    )
+    for stage in stages[1:]:
+        o = stage.outcome
+        notes.append(
+            f"CP-SAT, then {stage.criterion} at that {criteria[0]}: {o.status.lower()} in "
+            f"{o.wall:.2f} s"
+        )
+    found = [s.outcome.schedule for s in stages if s.outcome.schedule is not None]
+    schedule = found[-1] if found else None
+    if schedule is not None:
+        _assert_valid(problem, schedule, "CP-SAT")
+        if incumbent is not None and incumbent.key(problem) < schedule.key(problem):
+            schedule = incumbent
+    elif incumbent is not None:
+        schedule = incumbent
+        notes.append("CP-SAT found no schedule in time: the heuristic's schedule is kept")
+
+    if schedule is None:
+        if first.status == "INFEASIBLE":
+            notes.append("CP-SAT proved that no schedule meets every constraint")
+            left = max(0.5, deadline - time.perf_counter())
+            status, named = name_conflicts(problem, time_limit=left, workers=workers, seed=seed)
+            if named:
+                notes.append("these limits cannot all be met together: " + "; ".join(named))
+            elif status == "INFEASIBLE":
+                notes.append(
+                    "no deadline, fixed start or horizon is to blame: capacities, budgets, "
+                    "releases and precedences alone leave no schedule"
+                )
+            return Status.INFEASIBLE
+        notes.append(f"no schedule found in {first.wall:.1f} s, and no proof that none exists")
+        return Status.UNKNOWN
+
+    proven: dict[Objective, tuple[float, bool]] = {}
+    for stage in stages:
+        o = stage.outcome
+        if o.bound is not None:
+            # a later stage's bound holds given the earlier stages' values
+            proven[stage.criterion] = (o.bound, o.status == "OPTIMAL")
+    return schedule, proven
+
+
+def _result(
+    problem: Problem,
+    schedule: Schedule,
+    bounds: dict[Objective, float],
+    proven: dict[Objective, tuple[float, bool]],
+    runtime: float,
+    notes: list[str],
+) -> Result:
+    stages: list[StageResult] = []
+    all_optimal = True
+    for position, criterion in enumerate(problem.objective.criteria):
+        value = schedule.value(problem, criterion)
+        bound = bounds[criterion] if position == 0 else None
+        optimal = False
+        if criterion in proven:
+            solver_bound, solver_optimal = proven[criterion]
+            bound = max(bound, solver_bound) if bound is not None else solver_bound
+            optimal = solver_optimal
+        if bound is not None:
+            bound = min(bound, value)
+            # integral objectives: a bound within rounding of the value closes the gap
+            if value - bound < 1e-6 * max(1.0, abs(value)):
+                optimal = True
+        all_optimal = all_optimal and optimal
+        stages.append(StageResult(criterion, value, bound, optimal))
+    head = stages[0]
+    gap = None if head.bound is None else (head.value - head.bound) / max(abs(head.value), 1.0)
+    status = Status.OPTIMAL if all_optimal else Status.FEASIBLE
+    return Result(status, schedule, head.value, head.bound, gap, runtime, notes, tuple(stages))
+
+
+def _completion_caps(
+    problem: Problem, incumbent: Schedule, usable: list[tuple[int, ...]]
+) -> list[int]:
+    """Ends no better schedule can exceed, from the incumbent's weighted completion:
+    ``w_j * end_j <= W - sum over the others of w_i * (earliest end of i)``."""
+    from safeground.planning.cpsat import integer_weights
+
+    weights, _, exact = integer_weights([t.weight for t in problem.tasks])
+    far = 2**62
+    if not exact:
+        return [far] * len(problem.tasks)
+    durations = shortest_durations(problem, usable)
+    est = earliest_starts(problem, durations).start
+    ends = incumbent.ends(problem)
+    total = sum(w * ends[t.name] for w, t in zip(weights, problem.tasks, strict=True))
+    lowest = [w * (est[j] + durations[j]) for j, w in enumerate(weights)]
+    floor_sum = sum(lowest)
+    caps = []
+    for j, w in enumerate(weights):
+        caps.append(far if w == 0 else (total - (floor_sum - lowest[j])) // w)
+    return caps
+
+
+def _partial_hint(problem: Problem, hint: Schedule) -> Schedule:
+    known = {n: s for n, s in hint.starts.items() if n in problem.task_index}
+    return replace(hint, starts=known, modes={n: hint.modes[n] for n in known})
+
+
+def _assert_valid(problem: Problem, schedule: Schedule, source: str) -> None:
+    violations = check_schedule(problem, schedule)
+    if violations:
+        listed = "; ".join(f"[{v.kind}] {v.message}" for v in violations[:5])
+        raise SolverError(f"{source} returned a schedule that breaks constraints: {listed}")
+
+
+def _fmt(values: tuple[float | None, ...]) -> str:
+    return "/".join("?" if v is None else f"{v:.10g}" for v in values)
+
+
+def _describe(problem: Problem, schedule: Schedule) -> str:
+    parts = [f"{c} {_fmt((schedule.value(problem, c),))}" for c in problem.objective.criteria]
+    return ", ".join(parts)

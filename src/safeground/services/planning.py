@@ -1,0 +1,144 @@
+"""Plans from the register: the open work, the teams there are, a checked schedule.
+
+The work is read from the stored layers: open hazard areas with land left to release
+(suspected areas without a technical survey are surveyed first), damaged assets not yet
+rebuilt, and, for each asset, the open hazard areas it touches (they must be cleared
+before the builders go in). Team capacities are the registered teams by type, unless given.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from safeground.domain.model import AssetKind, DamageGrade, HazardType
+from safeground.planning.checker import assert_valid
+from safeground.planning.fieldwork import (
+    AreaWork,
+    AssetWork,
+    FieldProblem,
+    Rates,
+    build_problem,
+    default_rates,
+)
+from safeground.planning.model import Objective, Result
+from safeground.planning.solve import solve
+from safeground.store.base import Layer, Store
+
+#: Asset states that need no more work.
+_DONE_STATES = {"rebuilt"}
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    task: str
+    work: str  # technical survey, clearance, reconstruction
+    record_id: str
+    teams: dict[str, int]
+    start_day: int
+    end_day: int
+
+
+@dataclass(frozen=True)
+class RegionPlan:
+    field: FieldProblem
+    capacities: Mapping[str, int]
+    result: Result
+
+    def rows(self) -> list[PlanRow]:
+        """One row per task, by start day: what, on which record, with which teams."""
+        schedule = self.result.schedule
+        if schedule is None:
+            return []
+        out: list[PlanRow] = []
+        for task in self.field.problem.tasks:
+            work, record_id = self.field.tasks[task.name]
+            mode = task.modes[schedule.modes[task.name]]
+            start = schedule.starts[task.name]
+            out.append(
+                PlanRow(
+                    task.name, work, record_id, dict(mode.demands), start, start + mode.duration
+                )
+            )
+        return sorted(out, key=lambda r: (r.start_day, r.task))
+
+
+def _rows(layer: Layer) -> list[dict[str, object]]:
+    columns = list(layer.columns)
+    return [dict(zip(columns, row, strict=True)) for row in layer.rows]
+
+
+def _geoms(layer: Layer) -> list[BaseGeometry | None]:
+    blobs = layer.geometries or [None] * len(layer.rows)
+    return [None if b is None else shapely.from_wkb(b) for b in blobs]
+
+
+def region_work(store: Store) -> tuple[list[AreaWork], list[AssetWork], dict[str, int]]:
+    """The open work of the register and the teams registered, by type."""
+    areas_layer = store.layer("hazard_areas")
+    surveyed = {
+        str(r["area_id"])
+        for r in _rows(store.layer("activities"))
+        if r["activity_type"] in ("technical_survey", "clearance")
+    }
+    areas: list[AreaWork] = []
+    open_geoms: list[BaseGeometry] = []
+    open_ids: list[str] = []
+    for row, geom in zip(_rows(areas_layer), _geoms(areas_layer), strict=True):
+        remaining = float(row["remaining_m2"] or 0.0)  # type: ignore[arg-type]
+        if row["status"] != "open" or remaining <= 0:
+            continue
+        area_id = str(row["area_id"])
+        areas.append(
+            AreaWork(
+                area_id,
+                remaining,
+                str(row["land_use"] or ""),
+                needs_survey=row["hazard_type"] == HazardType.SHA and area_id not in surveyed,
+            )
+        )
+        if geom is not None:
+            open_geoms.append(geom)
+            open_ids.append(area_id)
+    tree = shapely.STRtree(open_geoms)
+    assets_layer = store.layer("assets")
+    assets: list[AssetWork] = []
+    for row, geom in zip(_rows(assets_layer), _geoms(assets_layer), strict=True):
+        grade = DamageGrade(str(row["damage_grade"]))
+        if grade is DamageGrade.NOT_AFFECTED or row["state"] in _DONE_STATES:
+            continue
+        touching: tuple[str, ...] = ()
+        if geom is not None and open_geoms:
+            hits = tree.query(geom, predicate="intersects")
+            touching = tuple(sorted(open_ids[i] for i in hits))
+        assets.append(AssetWork(str(row["asset_id"]), AssetKind(str(row["kind"])), grade, touching))
+    teams = Counter(str(r["team_type"]) for r in _rows(store.layer("teams")))
+    return areas, assets, dict(teams)
+
+
+def plan_region(
+    store: Store,
+    *,
+    capacities: Mapping[str, int] | None = None,
+    rates: Rates | None = None,
+    objective: Objective = Objective.LEX_WEIGHTED_THEN_MAKESPAN,
+    time_limit: float = 30.0,
+    workers: int = 2,
+    seed: int = 0,
+) -> RegionPlan:
+    """A checked plan of the register's open work (see the module docstring).
+
+    ``capacities`` (team type -> teams) replace the registered teams where given. Raises
+    ValueError when the work needs teams there are none of.
+    """
+    areas, assets, teams = region_work(store)
+    chosen = {**teams, **(capacities or {})}
+    field = build_problem(areas, assets, chosen, rates or default_rates(), objective=objective)
+    result = solve(field.problem, time_limit=time_limit, workers=workers, seed=seed)
+    if result.schedule is not None:
+        assert_valid(field.problem, result.schedule)
+    return RegionPlan(field, chosen, result)
