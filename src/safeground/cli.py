@@ -808,6 +808,71 @@ def plan_region(
         out.print(escape(line), highlight=False)
 
 
+# --- demo ----------------------------------------------------------------------------------
+@app.command()
+def demo(
+    db: Annotated[
+        Path, typer.Option("--db", help="The demo database to create (not $SAFEGROUND_DB).")
+    ] = Path("demo.gpkg"),
+    report: Annotated[Path, typer.Option("--out", help="The report folder.")] = Path("demo-report"),
+    areas: Annotated[int, typer.Option(help="Hazard areas in the region.")] = 1_200,
+    seed: Annotated[int, typer.Option(help="The region's seed.")] = 2025,
+    plan_seconds: Annotated[float, typer.Option(help="Seconds for the planner.")] = 30.0,
+    runs: Annotated[int, typer.Option(help="Forecast runs.")] = 5_000,
+    force: Annotated[bool, typer.Option(help="Replace an earlier demo database.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Build a synthetic border region, import it, plan it and forecast it (a few minutes)."""
+    from safeground.services import demo as demo_service
+
+    stages = ("generating", "importing", "registering", "planning", "forecasting", "writing")
+    with _errors():
+        if db.exists() and not force:
+            raise StoreError(f"{db} exists already; remove it, add --force, or name another")
+        for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            leftover.unlink(missing_ok=True)
+        with open_store(db, create=True) as store, Progress(console=err) as progress:
+            task = progress.add_task("demo", total=len(stages))
+
+            def step(name: str) -> None:
+                done = next((i for i, s in enumerate(stages) if name.startswith(s)), 0)
+                progress.update(task, completed=done, description=name)
+
+            summary = demo_service.run(
+                store,
+                report,
+                areas=areas,
+                seed=seed,
+                plan_seconds=plan_seconds,
+                runs=runs,
+                step=step,
+            )
+            progress.update(task, completed=len(stages), description="done")
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(
+        f"imported {summary.areas:,} hazard areas and {summary.assets:,} assets into {db}; "
+        f"{sum(summary.teams.values()):,} teams registered"
+    )
+    out.print(f"plan ({summary.plan_status}): all work done on working day {summary.plan_days:,}")
+    table = Table(title=f"forecast, {summary.forecast_runs:,} runs: working days until")
+    for column in ("", "P50", "P80", "P90", "floor: unlimited teams"):
+        table.add_column(column, justify="left" if not column else "right")
+    for label, dates, key in (
+        ("all priority land released", summary.priority_land, "priority_land"),
+        ("all land released", summary.all_land, "all_land"),
+        ("every asset rebuilt", summary.assets_rebuilt, "assets_rebuilt"),
+    ):
+        table.add_row(
+            label,
+            *(f"{dates[p]:,.0f}" for p in ("P50", "P80", "P90")),
+            f"{summary.floor[key]:,.0f}",
+        )
+    out.print(table)
+    out.print(f"report: {summary.report_dir}")
+
+
 # --- example -------------------------------------------------------------------------------
 @app.command()
 def example(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -48,6 +48,7 @@ class RegionPlan:
     field: FieldProblem
     capacities: Mapping[str, int]
     result: Result
+    areas: tuple[AreaWork, ...] = ()
 
     def rows(self) -> list[PlanRow]:
         """One row per task, by start day: what, on which record, with which teams."""
@@ -77,8 +78,12 @@ def _geoms(layer: Layer) -> list[BaseGeometry | None]:
     return [None if b is None else shapely.from_wkb(b) for b in blobs]
 
 
-def region_work(store: Store) -> tuple[list[AreaWork], list[AssetWork], dict[str, int]]:
-    """The open work of the register and the teams registered, by type."""
+def region_work(
+    store: Store, *, blocking_weight: float = 1.0
+) -> tuple[list[AreaWork], list[AssetWork], dict[str, int]]:
+    """The open work of the register and the teams registered, by type. Areas that an
+    asset waits for weigh ``blocking_weight`` (others 1): land that holds up reconstruction
+    can be given priority until priorities are recorded in the register."""
     areas_layer = store.layer("hazard_areas")
     surveyed = {
         str(r["area_id"])
@@ -116,6 +121,9 @@ def region_work(store: Store) -> tuple[list[AreaWork], list[AssetWork], dict[str
             hits = tree.query(geom, predicate="intersects")
             touching = tuple(sorted(open_ids[i] for i in hits))
         assets.append(AssetWork(str(row["asset_id"]), AssetKind(str(row["kind"])), grade, touching))
+    blocking = {a for asset in assets for a in asset.blocking_areas}
+    if blocking_weight != 1.0:
+        areas = [replace(a, weight=blocking_weight) if a.area_id in blocking else a for a in areas]
     teams = Counter(str(r["team_type"]) for r in _rows(store.layer("teams")))
     return areas, assets, dict(teams)
 
@@ -129,16 +137,17 @@ def plan_region(
     time_limit: float = 30.0,
     workers: int = 2,
     seed: int = 0,
+    blocking_weight: float = 1.0,
 ) -> RegionPlan:
     """A checked plan of the register's open work (see the module docstring).
 
     ``capacities`` (team type -> teams) replace the registered teams where given. Raises
     ValueError when the work needs teams there are none of.
     """
-    areas, assets, teams = region_work(store)
+    areas, assets, teams = region_work(store, blocking_weight=blocking_weight)
     chosen = {**teams, **(capacities or {})}
     field = build_problem(areas, assets, chosen, rates or default_rates(), objective=objective)
     result = solve(field.problem, time_limit=time_limit, workers=workers, seed=seed)
     if result.schedule is not None:
         assert_valid(field.problem, result.schedule)
-    return RegionPlan(field, chosen, result)
+    return RegionPlan(field, chosen, result, tuple(areas))

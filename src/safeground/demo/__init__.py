@@ -1,0 +1,1 @@
+"""The demo: a seeded synthetic border region, saved, planned and forecast."""

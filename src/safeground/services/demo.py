@@ -1,0 +1,166 @@
+"""``safeground demo``: a synthetic border region, imported, planned and forecast.
+
+The region (:mod:`safeground.demo.region`) is written as GeoJSON files and brought in with
+``safeground import``'s own service, as a user's data would be; the teams are registered by
+reports. The register is then planned (:mod:`safeground.services.planning`), the plan
+forecast under uncertainty (:mod:`safeground.forecast`), and the forecast outputs written
+to a report folder as JSON and CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from safeground.clock import FixedClock
+from safeground.demo.region import generate
+from safeground.forecast import (
+    Deliverables,
+    Uncertainty,
+    milestones,
+    s_curves,
+    simulate,
+    workforce_floor,
+)
+from safeground.importing.mapping import ImportKind
+from safeground.services.importing import import_file
+from safeground.services.planning import plan_region
+from safeground.services.workflow import Draft, Workflow
+from safeground.store.base import Store
+
+START = date(2026, 3, 1)
+USER = "demo.importer"
+REVIEWER = "demo.reviewer"
+#: Land that holds up reconstruction weighs this much more in the plan (priority land).
+PRIORITY_WEIGHT = 4.0
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    areas: int
+    assets: int
+    teams: dict[str, int]
+    plan_status: str
+    plan_days: int
+    forecast_runs: int
+    priority_land: dict[str, float]  # P10/P50/P80/P90 days to 100 % of priority land
+    all_land: dict[str, float]  # the same for all the land
+    assets_rebuilt: dict[str, float]  # the same for every asset rebuilt
+    floor: dict[str, float]  # the unlimited-workforce floor of each of those
+    critical_path: list[str]  # the chain of tasks behind the floor of all the work
+    report_dir: str
+
+
+def run(
+    store: Store,
+    out: Path,
+    *,
+    areas: int = 1_200,
+    seed: int = 2025,
+    plan_seconds: float = 30.0,
+    runs: int = 5_000,
+    step: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Build, import, plan and forecast the demo region into ``store``; write the report
+    files into ``out`` (created). ``step`` hears the name of each stage as it starts."""
+    say = step or (lambda _: None)
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "data"
+    data.mkdir(exist_ok=True)
+    say("generating the region")
+    region = generate(areas=areas, seed=seed)
+    (data / "hazard_areas.geojson").write_text(json.dumps(region.hazard_areas), "utf-8")
+    (data / "assets.geojson").write_text(json.dumps(region.assets), "utf-8")
+    clock = FixedClock(START)
+    say("importing hazard areas and assets")
+    imported_areas = import_file(
+        store,
+        data / "hazard_areas.geojson",
+        ImportKind.HAZARD_AREAS,
+        user=USER,
+        reviewer=REVIEWER,
+        clock=clock,
+    )
+    imported_assets = import_file(
+        store,
+        data / "assets.geojson",
+        ImportKind.ASSETS,
+        user=USER,
+        reviewer=REVIEWER,
+        clock=clock,
+    )
+    say("registering teams")
+    drafts = [
+        Draft("team.register", {"name": f"{kind} {i + 1}", "team_type": kind}, None, START)
+        for kind, n in region.teams.items()
+        for i in range(n)
+    ]
+    Workflow(store, clock=clock).file_many(drafts, author=USER, reviewer=REVIEWER)
+    say("planning")
+    plan = plan_region(store, time_limit=plan_seconds, blocking_weight=PRIORITY_WEIGHT)
+    schedule = plan.result.schedule
+    if schedule is None:
+        raise RuntimeError(f"no plan: {'; '.join(plan.result.explanation)}")
+    problem = plan.field.problem
+    say("forecasting")
+    deliverables = Deliverables.from_fieldwork(
+        plan.field, plan.areas, priority_weight=PRIORITY_WEIGHT
+    )
+    sim = simulate(problem, schedule, Uncertainty(), runs=runs, seed=seed, work=plan.field.tasks)
+    land = milestones(sim, deliverables, "priority land")
+    everything = milestones(sim, deliverables, "land")
+    built = milestones(sim, deliverables, "assets")
+    floor = workforce_floor(problem, schedule, deliverables)
+    say("writing the report")
+    _write_plan(out / "plan.csv", plan.rows())
+    _write_curves(out, sim, deliverables)
+
+    def dates(m: Any) -> dict[str, float]:
+        return {f"P{p:g}": round(m.at(1.0, p), 1) for p in m.percentiles}
+
+    summary = DemoSummary(
+        areas=imported_areas.imported,
+        assets=imported_assets.imported,
+        teams=region.teams,
+        plan_status=plan.result.status.value,
+        plan_days=schedule.makespan(problem),
+        forecast_runs=runs,
+        priority_land=dates(land),
+        all_land=dates(everything),
+        assets_rebuilt=dates(built),
+        floor={
+            "priority_land": floor.priority_land,
+            "all_land": floor.land,
+            "assets_rebuilt": floor.assets,
+        },
+        critical_path=list(floor.critical_path),
+        report_dir=str(out),
+    )
+    (out / "summary.json").write_text(json.dumps(summary.__dict__, indent=2), "utf-8")
+    return summary
+
+
+def _write_plan(path: Path, rows: list[Any]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["task", "work", "record_id", "teams", "start_day", "end_day"])
+        for r in rows:
+            teams = " ".join(f"{k}={n}" for k, n in r.teams.items())
+            writer.writerow([r.task, r.work, r.record_id, teams, r.start_day, r.end_day])
+
+
+def _write_curves(out: Path, sim: Any, deliverables: Deliverables) -> None:
+    what: Literal["land", "assets"]
+    for what in ("land", "assets"):
+        curve = s_curves(sim, deliverables, what)
+        with (out / f"s_curve_{what}.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["day", "planned", *[f"P{p:g}" for p in curve.percentiles]])
+            for i, day in enumerate(curve.days):
+                bands = [f"{curve.bands[j][i]:.1f}" for j in range(len(curve.percentiles))]
+                writer.writerow([int(day), f"{curve.planned[i]:.1f}", *bands])

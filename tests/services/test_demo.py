@@ -1,0 +1,30 @@
+"""The demo end to end on a small region: imported, planned, forecast, reported."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from safeground.services import demo, register
+from safeground.store.sqlite import SQLiteStore
+
+
+def test_small_demo_imports_plans_forecasts_and_writes_its_report(tmp_path: Path) -> None:
+    with SQLiteStore.create(tmp_path / "demo.gpkg") as store:
+        summary = demo.run(store, tmp_path / "report", areas=40, plan_seconds=3, runs=300)
+        assert summary.areas == 40
+        assert len(register.list_areas(store)) == 40
+        assert len(store.imports()) == 2  # through the importer, like a user's data
+    assert summary.plan_status in ("optimal", "feasible")
+    p = summary.priority_land
+    assert p["P10"] <= p["P50"] <= p["P80"] <= p["P90"]
+    assert summary.floor["all_land"] <= summary.plan_days
+    saved = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert saved["areas"] == 40
+    with (tmp_path / "report" / "plan.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert {r["work"] for r in rows} >= {"clearance", "reconstruction"}
+    with (tmp_path / "report" / "s_curve_land.csv").open() as f:
+        curve = list(csv.DictReader(f))
+    assert float(curve[-1]["P50"]) >= float(curve[0]["P50"])
