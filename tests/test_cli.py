@@ -320,3 +320,16 @@ def test_plan_region_names_the_missing_teams(db: Path, tmp_path: Path) -> None:
     )
     assert [t["work"] for t in data["tasks"]] == ["technical survey", "clearance"]
     assert data["makespan_days"] > 0
+
+
+def test_scenarios_compare_json_on_the_register(db: Path, tmp_path: Path) -> None:
+    path = _features(tmp_path / "areas.geojson", box(0, 0, 300, 300), box(900, 0, 100, 100))
+    run("import", str(path), "--kind", "hazard-areas", "--db", str(db))
+    data = json.loads(run("scenarios", "compare", "--db", str(db), "--json", "--runs", "200"))
+    assert [r["people"] for r in data["rows"]] == [6_000, 20_000, 50_000]
+    assert all(r["completion_p50"] > 0 for r in data["rows"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n[[pools]]\nname = "p"\npeople = -5\n')
+    result = runner.invoke(app, ["scenarios", "compare", str(bad), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "bad.toml" in result.output

@@ -46,6 +46,8 @@ app.add_typer(area_app, name="area")
 app.add_typer(report_app, name="report")
 plan_app = typer.Typer(help="Plans: who does what, when.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
+scenarios_app = typer.Typer(help="Workforce scenarios: compare and sweep.", no_args_is_help=True)
+app.add_typer(scenarios_app, name="scenarios")
 
 out = Console()
 err = Console(stderr=True)
@@ -808,6 +810,134 @@ def plan_region(
         out.print(escape(line), highlight=False)
 
 
+# --- scenarios -----------------------------------------------------------------------------
+Cluster = Annotated[
+    str | None, typer.Option(help="A Dask scheduler, tcp://HOST:PORT (default: this machine).")
+]
+
+
+def _days(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def comparison_table(comparison: Any) -> Table:
+    """The scenario comparison as a table, with the notes under it."""
+    table = Table(title="workforce scenarios (working days, P50 / P80)")
+    for column in (
+        "scenario",
+        "people",
+        "priority land",
+        "assets rebuilt",
+        "all work P50",
+        "critical path",
+        "m² / month",
+        "cost",
+        "days saved / 1,000 more",
+    ):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    saved = {m.larger: m.completion_days_per_1000 for m in comparison.marginal}
+    for r in comparison.rows:
+        gain = saved.get(r.scenario)
+        table.add_row(
+            r.scenario,
+            f"{r.people:,}",
+            f"{_days(r.priority_land_p50)} / {_days(r.priority_land_p80)}",
+            f"{_days(r.assets_p50)} / {_days(r.assets_p80)}",
+            _days(r.completion_p50),
+            _days(r.floor_completion),
+            _days(r.m2_per_month_p50),
+            f"{r.cost:,.0f}",
+            "-" if gain is None else f"{gain:,.1f}",
+        )
+    return table
+
+
+@scenarios_app.command("compare")
+def scenarios_compare(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(help="Scenario files or shipped names (default: 6,000/20,000/50,000)."),
+    ] = None,
+    runs: Annotated[int, typer.Option(help="Forecast runs per scenario.")] = 1_000,
+    seed: Annotated[int, typer.Option(help="Seed of the forecast draws.")] = 0,
+    cluster: Cluster = None,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Plan and forecast the register's open work with each workforce, side by side."""
+    from safeground.scenarios import ScenarioError
+    from safeground.services import scenarios as service
+
+    with _store(db) as store:
+        try:
+            chosen = service.load(files or [])
+            with Progress(console=err, transient=True) as progress:
+                progress.add_task(f"{len(chosen)} scenarios", total=None)
+                comparison = service.compare_register(
+                    store, chosen, runs=runs, seed=seed, cluster=cluster
+                )
+        except ScenarioError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(1) from exc
+    if as_json:
+        _print_json(comparison.to_dict())
+        return
+    out.print(comparison_table(comparison))
+    for note in comparison.notes:
+        out.print(escape(note), highlight=False)
+
+
+@scenarios_app.command("sweep")
+def scenarios_sweep(
+    mixes: Annotated[
+        list[str] | None, typer.Argument(help="Scenario files or shipped names: the mixes.")
+    ] = None,
+    sizes: Annotated[str, typer.Option(help="People, comma-separated.")] = "6000,20000,50000",
+    seeds: Annotated[int, typer.Option(help="Seeds per point (0, 1, …).")] = 3,
+    runs: Annotated[int, typer.Option(help="Forecast runs per point.")] = 500,
+    processes: Annotated[
+        int | None, typer.Option(help="Worker processes (default: one per core).")
+    ] = None,
+    cluster: Cluster = None,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Every mix at every size and seed, in parallel processes or on a Dask cluster."""
+    from safeground.services import scenarios as service
+
+    with _store(db) as store:
+        people = [int(s) for s in sizes.split(",") if s.strip()]
+        rows = service.sweep_register(
+            store,
+            service.load(mixes or []),
+            people,
+            list(range(seeds)),
+            runs=runs,
+            cluster=cluster,
+            processes=processes,
+        )
+    if as_json:
+        _print_json(
+            [{"mix": r.mix, "people": r.people, "seed": r.seed, **r.result.to_dict()} for r in rows]
+        )
+        return
+    table = Table(title="scenario sweep (working days, P50)")
+    for column in ("mix", "people", "seed", "priority land", "assets", "all work", "cost"):
+        table.add_column(column, justify="left" if column == "mix" else "right")
+    for r in rows:
+        res = r.result
+        table.add_row(
+            r.mix,
+            f"{r.people:,}",
+            str(r.seed),
+            _days(res.priority_land_p50),
+            _days(res.assets_p50),
+            _days(res.completion_p50),
+            f"{res.cost:,.0f}",
+        )
+    out.print(table)
+
+
 # --- demo ----------------------------------------------------------------------------------
 @app.command()
 def demo(
@@ -825,7 +955,15 @@ def demo(
     """Build a synthetic border region, import it, plan it and forecast it (a few minutes)."""
     from safeground.services import demo as demo_service
 
-    stages = ("generating", "importing", "registering", "planning", "forecasting", "writing")
+    stages = (
+        "generating",
+        "importing",
+        "registering",
+        "planning",
+        "forecasting",
+        "comparing",
+        "writing",
+    )
     with _errors():
         if db.exists() and not force:
             raise StoreError(f"{db} exists already; remove it, add --force, or name another")
@@ -849,7 +987,7 @@ def demo(
             )
             progress.update(task, completed=len(stages), description="done")
     if as_json:
-        _print_json(summary)
+        _print_json(summary.as_dict())
         return
     out.print(
         f"imported {summary.areas:,} hazard areas and {summary.assets:,} assets into {db}; "
@@ -870,6 +1008,9 @@ def demo(
             f"{summary.floor[key]:,.0f}",
         )
     out.print(table)
+    out.print(comparison_table(summary.comparison))
+    for note in summary.comparison.notes:
+        out.print(escape(note), highlight=False)
     out.print(f"report: {summary.report_dir}")
 
 

@@ -28,3 +28,15 @@ def test_small_demo_imports_plans_forecasts_and_writes_its_report(tmp_path: Path
     with (tmp_path / "report" / "s_curve_land.csv").open() as f:
         curve = list(csv.DictReader(f))
     assert float(curve[-1]["P50"]) >= float(curve[0]["P50"])
+
+
+def test_demo_compares_three_workforces_and_more_people_never_finish_later(
+    tmp_path: Path,
+) -> None:
+    with SQLiteStore.create(tmp_path / "demo.gpkg") as store:
+        summary = demo.run(store, tmp_path / "report", areas=40, plan_seconds=2, runs=300)
+    rows = summary.comparison.rows
+    assert [r.people for r in rows] == [6_000, 20_000, 50_000]
+    assert rows[0].completion_p50 >= rows[1].completion_p50 >= rows[2].completion_p50
+    saved = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert len(saved["scenarios"]["rows"]) == 3

@@ -28,6 +28,8 @@ from safeground.forecast import (
     workforce_floor,
 )
 from safeground.importing.mapping import ImportKind
+from safeground.scenarios import Comparison
+from safeground.services import scenarios
 from safeground.services.importing import import_file
 from safeground.services.planning import plan_region
 from safeground.services.workflow import Draft, Workflow
@@ -54,6 +56,12 @@ class DemoSummary:
     floor: dict[str, float]  # the unlimited-workforce floor of each of those
     critical_path: list[str]  # the chain of tasks behind the floor of all the work
     report_dir: str
+    comparison: Comparison  # of workforces of 6,000, 20,000 and 50,000 people
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "comparison"}
+        data["scenarios"] = self.comparison.to_dict()
+        return data
 
 
 def run(
@@ -116,6 +124,10 @@ def run(
     everything = milestones(sim, deliverables, "land")
     built = milestones(sim, deliverables, "assets")
     floor = workforce_floor(problem, schedule, deliverables)
+    say("comparing workforces of 6,000, 20,000 and 50,000 people")
+    comparison = scenarios.compare_register(
+        store, scenarios.load([]), runs=max(200, runs // 10), seed=seed
+    )
     say("writing the report")
     _write_plan(out / "plan.csv", plan.rows())
     _write_curves(out, sim, deliverables)
@@ -139,9 +151,10 @@ def run(
             "assets_rebuilt": floor.assets,
         },
         critical_path=list(floor.critical_path),
+        comparison=comparison,
         report_dir=str(out),
     )
-    (out / "summary.json").write_text(json.dumps(summary.__dict__, indent=2), "utf-8")
+    (out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2), "utf-8")
     return summary
 
 
