@@ -25,6 +25,12 @@ def test_small_demo_imports_plans_forecasts_and_writes_its_report(tmp_path: Path
     with (tmp_path / "report" / "plan.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert {r["work"] for r in rows} >= {"clearance", "reconstruction"}
+    with (tmp_path / "report" / "milestones.csv").open() as f:
+        stones = list(csv.DictReader(f))
+    shares = {(r["what"], r["share"]) for r in stones}
+    assert {("priority land", "50%"), ("assets", "100%")} <= shares
+    with (tmp_path / "report" / "tornado.csv").open() as f:
+        assert len(list(csv.DictReader(f))) >= 3
     with (tmp_path / "report" / "s_curve_land.csv").open() as f:
         curve = list(csv.DictReader(f))
     assert float(curve[-1]["P50"]) >= float(curve[0]["P50"])

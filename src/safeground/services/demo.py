@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,10 +21,12 @@ from safeground.clock import FixedClock
 from safeground.demo.region import generate
 from safeground.forecast import (
     Deliverables,
+    Milestones,
     Uncertainty,
     milestones,
     s_curves,
     simulate,
+    tornado,
     workforce_floor,
 )
 from safeground.importing.mapping import ImportKind
@@ -128,9 +130,26 @@ def run(
     comparison = scenarios.compare_register(
         store, scenarios.load([]), runs=max(200, runs // 10), seed=seed
     )
+    say("forecasting: which uncertainty moves the date most")
+    sensitivity = tornado(
+        problem, schedule, Uncertainty(), deliverables, runs=200, seed=seed, work=plan.field.tasks
+    )
     say("writing the report")
     _write_plan(out / "plan.csv", plan.rows())
     _write_curves(out, sim, deliverables)
+    _write_milestones(out / "milestones.csv", (land, everything, built))
+    with (out / "tornado.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["uncertainty", "p50_day_at_low", "p50_day_at_high", "plan_day"])
+        for bar in sensitivity.bars:
+            writer.writerow(
+                [
+                    bar.uncertainty,
+                    f"{bar.at_low:.0f}",
+                    f"{bar.at_high:.0f}",
+                    f"{sensitivity.base:.0f}",
+                ]
+            )
 
     def dates(m: Any) -> dict[str, float]:
         return {f"P{p:g}": round(m.at(1.0, p), 1) for p in m.percentiles}
@@ -165,6 +184,18 @@ def _write_plan(path: Path, rows: list[Any]) -> None:
         for r in rows:
             teams = " ".join(f"{k}={n}" for k, n in r.teams.items())
             writer.writerow([r.task, r.work, r.record_id, teams, r.start_day, r.end_day])
+
+
+def _write_milestones(path: Path, measures: Sequence[Milestones]) -> None:
+    """Working days by which each percentile of runs delivered each share, and the plan's."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        first = measures[0]
+        writer.writerow(["what", "share", "plan", *[f"P{p:g}" for p in first.percentiles]])
+        for m in measures:
+            for i, level in enumerate(m.levels):
+                days = [f"{m.at(level, p):.0f}" for p in m.percentiles]
+                writer.writerow([m.what, f"{level:.0%}", f"{m.planned[i]:.0f}", *days])
 
 
 def _write_curves(out: Path, sim: Any, deliverables: Deliverables) -> None:
