@@ -31,6 +31,8 @@ def test_small_demo_imports_plans_forecasts_and_writes_its_report(tmp_path: Path
     assert {("priority land", "50%"), ("assets", "100%")} <= shares
     with (tmp_path / "report" / "tornado.csv").open() as f:
         assert len(list(csv.DictReader(f))) >= 3
+    for chart in ("s_curve_land.png", "s_curve_assets.png", "tornado.png"):
+        assert (tmp_path / "report" / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with (tmp_path / "report" / "s_curve_land.csv").open() as f:
         curve = list(csv.DictReader(f))
     assert float(curve[-1]["P50"]) >= float(curve[0]["P50"])

@@ -30,6 +30,7 @@ from safeground.forecast import (
     workforce_floor,
 )
 from safeground.importing.mapping import ImportKind
+from safeground.reports import charts
 from safeground.scenarios import Comparison
 from safeground.services import scenarios
 from safeground.services.importing import import_file
@@ -138,6 +139,7 @@ def run(
     _write_plan(out / "plan.csv", plan.rows())
     _write_curves(out, sim, deliverables)
     _write_milestones(out / "milestones.csv", (land, everything, built))
+    charts.tornado_png(sensitivity, out / "tornado.png")
     with (out / "tornado.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["uncertainty", "p50_day_at_low", "p50_day_at_high", "plan_day"])
@@ -202,6 +204,7 @@ def _write_curves(out: Path, sim: Any, deliverables: Deliverables) -> None:
     what: Literal["land", "assets"]
     for what in ("land", "assets"):
         curve = s_curves(sim, deliverables, what)
+        charts.s_curve_png(curve, out / f"s_curve_{what}.png")
         with (out / f"s_curve_{what}.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["day", "planned", *[f"P{p:g}" for p in curve.percentiles]])

@@ -1,0 +1,1 @@
+"""Reports a person would rather look at: charts of forecasts and plans."""
