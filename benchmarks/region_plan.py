@@ -16,61 +16,20 @@ gives its gap to the lower bound.
 from __future__ import annotations
 
 import argparse
-import math
-import random
 import time
 
 from rich.console import Console
 from rich.table import Table
 
-from safeground.domain.model import AssetKind, DamageGrade
 from safeground.planning.checker import check_schedule
-from safeground.planning.fieldwork import AreaWork, AssetWork, build_problem, default_rates
+from safeground.planning.fieldwork import build_problem, default_rates
 from safeground.planning.model import Objective
 from safeground.planning.solve import solve
+from safeground.planning.synthetic import PROGRAMME_TEAMS, fieldwork_region
 
-LAND_USE = ("agriculture", "pasture", "forest", "residential", "road verge", "wetland")
-GRADES = (
-    (DamageGrade.DESTROYED, 0.15),
-    (DamageGrade.HIGHLY_DAMAGED, 0.15),
-    (DamageGrade.MODERATELY_DAMAGED, 0.3),
-    (DamageGrade.SLIGHTLY_DAMAGED, 0.4),
-)
-CAPACITIES = {  # teams of each type: a programme of about 6,000 people
-    "manual_clearance": 300,
-    "mechanical": 30,
-    "mine_detection_dogs": 40,
-    "technical_survey": 40,
-    "eod": 20,
-    "construction": 250,
-}
-
-
-def region(n_areas: int, n_assets: int, seed: int) -> tuple[list[AreaWork], list[AssetWork]]:
-    rng = random.Random(seed)
-    areas = [
-        AreaWork(
-            f"HA-{i:06d}",
-            min(rng.lognormvariate(math.log(20_000), 1.0), 200_000),  # work packages
-            rng.choice(LAND_USE),
-            needs_survey=rng.random() < 1 / 3,
-            weight=float(rng.randint(1, 5)),
-        )
-        for i in range(n_areas)
-    ]
-    assets = []
-    for j in range(n_assets):
-        near = int(j * n_areas / max(n_assets, 1))  # assets spread along the areas
-        blocking = {
-            areas[min(n_areas - 1, max(0, near + rng.randint(-20, 20)))].area_id
-            for _ in range(rng.randint(1, 3))
-        }
-        grade = rng.choices([g for g, _ in GRADES], [w for _, w in GRADES])[0]
-        kind = rng.choices([AssetKind.BUILDING, AssetKind.ROAD, AssetKind.BRIDGE], [8, 3, 1])[0]
-        assets.append(
-            AssetWork(f"AS-{j:06d}", kind, grade, tuple(sorted(blocking)), float(rng.randint(1, 5)))
-        )
-    return areas, assets
+#: Kept under these names for benchmarks/forecast.py.
+CAPACITIES = PROGRAMME_TEAMS
+region = fieldwork_region
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ import shapely
 from shapely.geometry import LineString, Polygon
 
 from safeground.geometry import to_geojson
+from safeground.planning.synthetic import PROGRAMME_TEAMS
 
 #: The former line of contact: from (36.0, 48.8) to (38.4, 50.2), WGS84.
 LINE = ((36.0, 48.8), (38.4, 50.2))
@@ -137,15 +138,7 @@ def generate(
                 admin_unit=f"Hromada {1 + int((v + 1) / villages * 12)}",
             )
         )
-    base = {
-        "manual_clearance": 300,
-        "mechanical": 30,
-        "mine_detection_dogs": 40,
-        "technical_survey": 40,
-        "eod": 20,
-        "construction": 250,
-    }
-    teams = {k: max(1, round(n * teams_scale)) for k, n in base.items()}
+    teams = {k: max(1, round(n * teams_scale)) for k, n in PROGRAMME_TEAMS.items()}
     return Region(
         {"type": "FeatureCollection", "features": features},
         {"type": "FeatureCollection", "features": assets},

@@ -12,7 +12,26 @@ from __future__ import annotations
 import math
 import random
 
+from safeground.domain.model import AssetKind, DamageGrade
+from safeground.planning.fieldwork import AreaWork, AssetWork
 from safeground.planning.model import Mode, Objective, Precedence, Problem, Resource, Task
+
+LAND_USE = ("agriculture", "pasture", "forest", "residential", "road verge", "wetland")
+GRADES = (
+    (DamageGrade.DESTROYED, 0.15),
+    (DamageGrade.HIGHLY_DAMAGED, 0.15),
+    (DamageGrade.MODERATELY_DAMAGED, 0.3),
+    (DamageGrade.SLIGHTLY_DAMAGED, 0.4),
+)
+#: Teams of each type of a programme of about 6,000 people.
+PROGRAMME_TEAMS = {
+    "manual_clearance": 300,
+    "mechanical": 30,
+    "mine_detection_dogs": 40,
+    "technical_survey": 40,
+    "eod": 20,
+    "construction": 250,
+}
 
 
 def random_problem(
@@ -54,3 +73,35 @@ def random_problem(
             for i in rng.sample(window, k=min(len(window), rng.randint(0, max_predecessors))):
                 precedences.append(Precedence(f"T{i}", f"T{j}"))
     return Problem(tuple(tasks), resources, tuple(precedences), objective)
+
+
+def fieldwork_region(
+    n_areas: int, n_assets: int, seed: int
+) -> tuple[list[AreaWork], list[AssetWork]]:
+    """Register work for a region: areas log-normal in size (median 20,000 m², in work
+    packages of at most 20 ha) on mixed terrain, a third suspected and not yet surveyed,
+    weights 1-5; assets (buildings, roads, bridges) each waiting for 1-3 nearby areas."""
+    rng = random.Random(seed)
+    areas = [
+        AreaWork(
+            f"HA-{i:06d}",
+            min(rng.lognormvariate(math.log(20_000), 1.0), 200_000),
+            rng.choice(LAND_USE),
+            needs_survey=rng.random() < 1 / 3,
+            weight=float(rng.randint(1, 5)),
+        )
+        for i in range(n_areas)
+    ]
+    assets = []
+    for j in range(n_assets):
+        near = int(j * n_areas / max(n_assets, 1))  # assets spread along the areas
+        blocking = {
+            areas[min(n_areas - 1, max(0, near + rng.randint(-20, 20)))].area_id
+            for _ in range(rng.randint(1, 3))
+        }
+        grade = rng.choices([g for g, _ in GRADES], [w for _, w in GRADES])[0]
+        kind = rng.choices([AssetKind.BUILDING, AssetKind.ROAD, AssetKind.BRIDGE], [8, 3, 1])[0]
+        assets.append(
+            AssetWork(f"AS-{j:06d}", kind, grade, tuple(sorted(blocking)), float(rng.randint(1, 5)))
+        )
+    return areas, assets
