@@ -820,6 +820,12 @@ def _days(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
+def _floor(days: float | None, gap: float | None) -> str:
+    if days is None:
+        return "-"
+    return f"{days:,.0f}" + ("" if gap is None else f" (+{max(gap, 0):.0%} now)")
+
+
 def comparison_table(comparison: Any) -> Table:
     """The scenario comparison as a table, with the notes under it."""
     table = Table(title="workforce scenarios (working days, P50 / P80)")
@@ -829,7 +835,7 @@ def comparison_table(comparison: Any) -> Table:
         "priority land",
         "assets rebuilt",
         "all work P50",
-        "critical path",
+        "priority land, unlimited teams",
         "m² / month",
         "cost",
         "days saved / 1,000 more",
@@ -844,7 +850,7 @@ def comparison_table(comparison: Any) -> Table:
             f"{_days(r.priority_land_p50)} / {_days(r.priority_land_p80)}",
             f"{_days(r.assets_p50)} / {_days(r.assets_p80)}",
             _days(r.completion_p50),
-            _days(r.floor_completion),
+            _floor(r.floor_priority_land_p50, r.gap("priority land")),
             _days(r.m2_per_month_p50),
             f"{r.cost:,.0f}",
             "-" if gain is None else f"{gain:,.1f}",

@@ -397,10 +397,18 @@ class Comparison:
         for one, two in itertools.pairwise(marginal):
             a, b = one.priority_land_days_per_1000, two.priority_land_days_per_1000
             if a is not None and b is not None and a > 0 and b < a / 2:
+                largest = next(r for r in rows if r.scenario == two.larger)
+                gap = largest.gap("priority land")
+                floor = (
+                    ""
+                    if gap is None
+                    else f"; with {two.larger} the P50 is {max(gap, 0):.0%} above what "
+                    "unlimited teams would reach: the critical path is closing in"
+                )
                 notes.append(
                     f"diminishing returns: 1,000 more people save {a:.1f} days of priority "
                     f"land from {one.smaller} to {one.larger}, {b:.1f} from {two.smaller} "
-                    f"to {two.larger}"
+                    f"to {two.larger}{floor}"
                 )
         return cls(rows, marginal, tolerance, tuple(notes))
 
