@@ -28,7 +28,6 @@ installed. Nothing here does I/O.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 import threading
@@ -41,7 +40,7 @@ import numpy as np
 
 from safeground.forecast import kernel
 from safeground.forecast.uncertainty import MAX_LOST, ThreePoint, Uncertainty
-from safeground.planning.model import Problem, Schedule
+from safeground.planning.model import Problem, Schedule, priority_order
 
 Array = np.ndarray[Any, Any]
 
@@ -173,18 +172,11 @@ def _dispatch_order(problem: Problem, schedule: Schedule) -> list[int]:
     """Tasks by planned start, then name; a predecessor always before its successors
     (they can tie only through zero durations)."""
     tasks = problem.tasks
-    waiting = [len(p) for p in problem.predecessors]
-    heap = [(schedule.starts[t.name], t.name, j) for j, t in enumerate(tasks) if not waiting[j]]
-    heapq.heapify(heap)
-    out: list[int] = []
-    while heap:
-        _, _, i = heapq.heappop(heap)
-        out.append(i)
-        for k, _ in problem.successors[i]:
-            waiting[k] -= 1
-            if waiting[k] == 0:
-                heapq.heappush(heap, (schedule.starts[tasks[k].name], tasks[k].name, k))
-    return out
+    return priority_order(
+        problem.predecessors,
+        problem.successors,
+        lambda j: (schedule.starts[tasks[j].name], tasks[j].name),
+    )
 
 
 def _kinds(problem: Problem, work: Mapping[str, tuple[str, str]] | None) -> list[tuple[str, str]]:

@@ -20,7 +20,6 @@ meet, or budgets no greedy mode choice satisfies. The solver then searches on it
 
 from __future__ import annotations
 
-import heapq
 import math
 import random
 import time
@@ -31,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from safeground.planning.model import Objective, Problem, Schedule
+from safeground.planning.model import Objective, Problem, Schedule, priority_order
 from safeground.planning.windows import (
     earliest_starts,
     latest_finishes,
@@ -430,18 +429,7 @@ def _priorities(c: _Compiled, rule: PriorityRule) -> list[float]:
 
 def _order(c: _Compiled, priority: Sequence[float]) -> list[int]:
     """A precedence-feasible order taking the best eligible task first (ties: lft, index)."""
-    waiting = [len(p) for p in c.preds]
-    heap = [(priority[j], c.lft[j], j) for j in range(c.n) if waiting[j] == 0]
-    heapq.heapify(heap)
-    out: list[int] = []
-    while heap:
-        _, _, i = heapq.heappop(heap)
-        out.append(i)
-        for k, _ in c.succs[i]:
-            waiting[k] -= 1
-            if waiting[k] == 0:
-                heapq.heappush(heap, (priority[k], c.lft[k], k))
-    return out
+    return priority_order(c.preds, c.succs, lambda j: (priority[j], c.lft[j]))
 
 
 def _biased_order(c: _Compiled, rng: random.Random, alpha: float) -> list[int]:

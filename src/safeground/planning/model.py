@@ -20,13 +20,15 @@ name is consumed once, whatever the duration. Nothing here does I/O.
 
 from __future__ import annotations
 
+import heapq
 import math
 import operator
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 
 def _as_int(value: object, what: str, *, minimum: int | None = None) -> int:
@@ -424,6 +426,28 @@ def _topological_order(
             if indegree[j] == 0:
                 ready.append(j)
     return order if len(order) == len(preds) else None
+
+
+def priority_order(
+    preds: Sequence[Sized],
+    succs: Sequence[Sequence[tuple[int, int]]],
+    key: Callable[[int], Any],
+) -> list[int]:
+    """A precedence-feasible order of tasks ``0 .. n-1`` that always takes the eligible task
+    of smallest ``key`` next (``preds[j]``: the predecessors of j, ``succs[i]``: pairs
+    (successor, lag)); list scheduling dispatches tasks in such orders."""
+    waiting = [len(p) for p in preds]
+    heap = [(key(j), j) for j in range(len(preds)) if not waiting[j]]
+    heapq.heapify(heap)
+    out: list[int] = []
+    while heap:
+        _, i = heapq.heappop(heap)
+        out.append(i)
+        for k, _ in succs[i]:
+            waiting[k] -= 1
+            if waiting[k] == 0:
+                heapq.heappush(heap, (key(k), k))
+    return out
 
 
 def _find_cycle(succs: Sequence[Sequence[tuple[int, int]]]) -> list[int]:
