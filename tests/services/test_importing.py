@@ -336,8 +336,7 @@ def test_copernicus_emsr190_package_imports_straight_from_the_zip(
     assert (summary.read, summary.imported, summary.rejected) == (1_344, 1_344, 0)
     assert {layer["crs"] for layer in summary.layers} == {"EPSG:32633"}
     assets = store.layer("assets")
-    columns = list(assets.columns)
-    rows = [dict(zip(columns, row, strict=True)) for row in assets.rows]
+    rows = assets.records()
     kinds = collections.Counter(r["kind"] for r in rows)
     assert kinds == {"building": 1_300, "road": 44}
     grades = collections.Counter(r["damage_grade"] for r in rows if r["kind"] == "building")
@@ -375,8 +374,7 @@ def test_colombia_events_import_with_counts_equal_to_the_source(tmp_path: Path) 
             )
             assert summary.rejected == 0
         events = store.layer("events")
-        columns = list(events.columns)
-        rows = [dict(zip(columns, row, strict=True)) for row in events.rows]
+        rows = events.records()
         assert len(rows) == 36_527
         assert collections.Counter(r["source_type"].split()[0] for r in rows) == expected_types
         assert collections.Counter(r["year"] for r in rows) == expected_years

@@ -109,11 +109,10 @@ def check_register(
     for name in layers:
         key, _ = CHECKED_LAYERS[name]
         layer = store.layer(name)
-        columns = list(layer.columns)
-        ids = [str(row[columns.index(key)]) for row in layer.rows]
-        claimed = [row[columns.index("admin_unit")] for row in layer.rows]
-        blobs = layer.geometries or [None] * len(ids)
-        geoms = [None if b is None else shapely.from_wkb(b) for b in blobs]
+        records = layer.records()
+        ids = [str(r[key]) for r in records]
+        claimed = [r["admin_unit"] for r in records]
+        geoms = layer.shapes()
         geometries.update({(name, i): g for i, g in zip(ids, geoms, strict=True)})
         checked[name] = len(ids)
         findings = check_geometries(

@@ -27,7 +27,7 @@ from safeground.planning.fieldwork import (
 )
 from safeground.planning.model import Objective, Result
 from safeground.planning.solve import solve
-from safeground.store.base import Layer, Store
+from safeground.store.base import Store
 
 #: Asset states that need no more work.
 _DONE_STATES = {"rebuilt"}
@@ -68,16 +68,6 @@ class RegionPlan:
         return sorted(out, key=lambda r: (r.start_day, r.task))
 
 
-def _rows(layer: Layer) -> list[dict[str, object]]:
-    columns = list(layer.columns)
-    return [dict(zip(columns, row, strict=True)) for row in layer.rows]
-
-
-def _geoms(layer: Layer) -> list[BaseGeometry | None]:
-    blobs = layer.geometries or [None] * len(layer.rows)
-    return [None if b is None else shapely.from_wkb(b) for b in blobs]
-
-
 def region_work(
     store: Store, *, blocking_weight: float = 1.0
 ) -> tuple[list[AreaWork], list[AssetWork], dict[str, int]]:
@@ -87,14 +77,14 @@ def region_work(
     areas_layer = store.layer("hazard_areas")
     surveyed = {
         str(r["area_id"])
-        for r in _rows(store.layer("activities"))
+        for r in store.layer("activities").records()
         if r["activity_type"] in ("technical_survey", "clearance")
     }
     areas: list[AreaWork] = []
     open_geoms: list[BaseGeometry] = []
     open_ids: list[str] = []
-    for row, geom in zip(_rows(areas_layer), _geoms(areas_layer), strict=True):
-        remaining = float(row["remaining_m2"] or 0.0)  # type: ignore[arg-type]
+    for row, geom in zip(areas_layer.records(), areas_layer.shapes(), strict=True):
+        remaining = float(row["remaining_m2"] or 0.0)
         if row["status"] != "open" or remaining <= 0:
             continue
         area_id = str(row["area_id"])
@@ -112,7 +102,7 @@ def region_work(
     tree = shapely.STRtree(open_geoms)
     assets_layer = store.layer("assets")
     assets: list[AssetWork] = []
-    for row, geom in zip(_rows(assets_layer), _geoms(assets_layer), strict=True):
+    for row, geom in zip(assets_layer.records(), assets_layer.shapes(), strict=True):
         grade = DamageGrade(str(row["damage_grade"]))
         if grade is DamageGrade.NOT_AFFECTED or row["state"] in _DONE_STATES:
             continue
@@ -124,7 +114,7 @@ def region_work(
     blocking = {a for asset in assets for a in asset.blocking_areas}
     if blocking_weight != 1.0:
         areas = [replace(a, weight=blocking_weight) if a.area_id in blocking else a for a in areas]
-    teams = Counter(str(r["team_type"]) for r in _rows(store.layer("teams")))
+    teams = Counter(str(r["team_type"]) for r in store.layer("teams").records())
     return areas, assets, dict(teams)
 
 

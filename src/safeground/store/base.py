@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import shapely
+from shapely.geometry.base import BaseGeometry
+
 from safeground.domain.accounting import AreaRow, ReleaseRow
 from safeground.domain.model import (
     Record,
@@ -93,6 +96,15 @@ class Layer:
     rows: Sequence[Sequence[Any]]
     geometries: Sequence[bytes | None] | None
     personal: bool = False
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each row as a mapping from column to value."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def shapes(self) -> list[BaseGeometry | None]:
+        """Each row's geometry (None for none, and for every row of a table)."""
+        blobs = self.geometries or [None] * len(self.rows)
+        return [None if b is None else shapely.from_wkb(b) for b in blobs]
 
 
 #: The layers a store can hand out, in export order. Personal layers only on request.
