@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -49,13 +50,17 @@ def transform(geom: BaseGeometry, src: int, dst: int) -> BaseGeometry:
     """``geom`` reprojected from EPSG ``src`` to EPSG ``dst`` (x = easting/longitude)."""
     if src == dst:
         return geom
+    return shapely.transform(geom, _projector(src, dst))
+
+
+def _projector(src: int, dst: int) -> Callable[[np.ndarray], np.ndarray]:
     tr = _transformer(src, dst)
 
     def _apply(coords: np.ndarray) -> np.ndarray:
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
-    return shapely.transform(geom, _apply)
+    return _apply
 
 
 def to_metric(geom: BaseGeometry, epsg: int) -> BaseGeometry:
@@ -100,6 +105,87 @@ def as_multipolygon(geom: BaseGeometry) -> MultiPolygon:
     if isinstance(geom, Polygon):
         return shapely.multipolygons([geom])
     return geom
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A polygonal geometry as a hazard area keeps it: a valid MultiPolygon, the UTM
+    zone it is measured in, and its area there."""
+
+    geometry: MultiPolygon
+    epsg: int
+    area_m2: float
+
+
+def measure(geom: BaseGeometry | None) -> Measured:
+    """``geom`` checked by :func:`as_multipolygon` and measured in its UTM zone."""
+    polygons = as_multipolygon(geom)
+    epsg = metric_epsg(polygons)
+    with np.errstate(invalid="ignore", over="ignore"):
+        area = area_m2(polygons, epsg)
+    if not math.isfinite(area):
+        raise GeometryError(_TOO_WIDE)
+    return Measured(polygons, epsg, area)
+
+
+_TOO_WIDE = (
+    "the polygon reaches too far from its centroid's UTM zone to be measured "
+    "(its area is not a finite number); is it in longitude/latitude?"
+)
+
+
+def measure_many(geoms: Sequence[BaseGeometry | None]) -> list[Measured | GeometryError]:
+    """:func:`measure` of each geometry, in array operations: the same values (a test
+    checks), with each refusal as the GeometryError that :func:`measure` raises.
+
+    Only geometries that pass every check at once (polygonal, not empty, finite
+    coordinates in range, valid) take the array path; any other goes through
+    :func:`measure` one by one, so that its refusal names the first rule it breaks.
+    """
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    out: list[Measured | GeometryError | None] = [None] * len(array)
+    fast = np.isin(shapely.get_type_id(array), (3, 6)) & ~shapely.is_empty(array)
+    candidates = np.flatnonzero(fast)
+    coords, owner = shapely.get_coordinates(array[candidates], return_index=True)
+    outside = ~np.isfinite(coords).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        outside |= (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    has_bad = np.bincount(owner[outside], minlength=len(candidates)) > 0
+    candidates = candidates[~has_bad]
+    candidates = candidates[shapely.is_valid(array[candidates])]
+    chosen = np.zeros(len(array), dtype=bool)
+    chosen[candidates] = True
+    for i in np.flatnonzero(~chosen):
+        try:
+            out[i] = measure(array[i])
+        except GeometryError as exc:
+            out[i] = exc
+    geoms_ok = array[candidates]
+    single = shapely.get_type_id(geoms_ok) == 3
+    multi = geoms_ok.copy()
+    multi[single] = shapely.multipolygons(geoms_ok[single], indices=np.arange(single.sum()))
+    centroids = shapely.centroid(multi)
+    lon, lat = shapely.get_x(centroids), shapely.get_y(centroids)
+    zone = np.minimum((lon + 180.0) // 6.0 + 1, 60).astype(int)
+    epsgs = np.where(lat >= 0, 32600, 32700) + zone
+    areas = np.empty(len(multi))
+    with np.errstate(invalid="ignore", over="ignore"):
+        for epsg in np.unique(epsgs):
+            group = epsgs == epsg
+            areas[group] = shapely.area(transform_many(multi[group], WGS84, int(epsg)))
+    for i, geom, epsg, area in zip(candidates, multi, epsgs, areas, strict=True):
+        out[i] = Measured(geom, int(epsg), float(area)) if math.isfinite(area) else None
+        if out[i] is None:
+            out[i] = GeometryError(_TOO_WIDE)
+    return out  # type: ignore[return-value]
+
+
+def transform_many(geoms: np.ndarray, src: int, dst: int) -> np.ndarray:
+    """:func:`transform` of an array of geometries, in one call to PROJ."""
+    if src == dst:
+        return geoms
+    return shapely.transform(geoms, _projector(src, dst))  # type: ignore[no-any-return]
 
 
 def as_point(geom: BaseGeometry) -> Point:
@@ -163,6 +249,31 @@ def _polygon(rings: Any) -> Polygon | None:
 
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
     return dict(mapping(geom))
+
+
+def to_geojson_many(geoms: Sequence[BaseGeometry]) -> list[dict[str, Any]]:
+    """:func:`to_geojson` of each geometry, written by GEOS at once: the same
+    coordinates once written as JSON (a test checks), lists for tuples."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    texts = shapely.to_geojson(array)
+    # GEOS writes NaN as null and an empty polygon's rings as [[]]: those go one by one
+    odd = shapely.is_empty(array) | ~_finite(array)
+    return [
+        json.loads(json.dumps(to_geojson(g)) if o else text)
+        for g, o, text in zip(array, odd, texts, strict=True)
+    ]
+
+
+def _finite(array: np.ndarray) -> np.ndarray:
+    """Per geometry: whether all its coordinates (z too) are finite numbers."""
+    bad = np.zeros(len(array), dtype=bool)
+    everything = np.arange(len(array))
+    with_z = np.flatnonzero(shapely.has_z(array))
+    for rows, include_z in ((everything, False), (with_z, True)):
+        coords, owner = shapely.get_coordinates(array[rows], include_z=include_z, return_index=True)
+        bad[rows[np.unique(owner[~np.isfinite(coords).all(axis=1)])]] = True
+    return ~bad
 
 
 def rectangle(lon: float, lat: float, width_m: float, height_m: float) -> Polygon:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from safeground.clock import FixedClock
 from safeground.domain import errors
 from safeground.domain.errors import RuleViolation
 from safeground.domain.model import AreaStatus, ReportKind, ReportStatus
@@ -336,3 +341,100 @@ def test_a_batch_never_hands_out_an_id_that_a_report_already_names(
         "HA-000003",
         "HA-000004",
     ]
+
+
+# --- batches that only register new records take a faster path: the same outcome -------
+
+_new_record = st.one_of(
+    st.builds(
+        lambda e, n, w, t: Draft(
+            "area.register",
+            {"name": f"area {e:.0f}", "hazard_type": t, "geometry": gj(box(e, n, w, w))},
+        ),
+        st.floats(0, 50_000),
+        st.floats(0, 50_000),
+        st.floats(5, 2_000),
+        st.sampled_from(["SHA", "CHA"]),
+    ),
+    st.builds(
+        lambda e, n, y: Draft(
+            "event.register",
+            {"event_type": "eo_find", "year": y, "geometry": gj(box(e, n, 1, 1).centroid)},
+        ),
+        st.floats(0, 50_000),
+        st.floats(0, 50_000),
+        st.integers(1990, 2025),
+    ),
+    st.builds(
+        lambda e, n, g: Draft(
+            "asset.register",
+            {"kind": "building", "damage_grade": g, "geometry": gj(box(e, n, 20, 12))},
+        ),
+        st.floats(0, 50_000),
+        st.floats(0, 50_000),
+        st.sampled_from(["destroyed", "not_affected"]),
+    ),
+)
+
+
+def _file_in(path: Path, drafts: list[Draft], one_by_one: bool) -> dict[str, list[Any]]:
+    """Every table after filing ``drafts`` in a new database, either as one batch or each
+    report drafted, submitted and approved on its own; without the migration log and the
+    GeoPackage contents table (their clock is the real one)."""
+    clock = FixedClock(date(2025, 1, 1))
+    with SQLiteStore.create(path) as store:
+        workflow = Workflow(store, clock=clock)
+        if one_by_one:
+            for d in drafts:
+                report = workflow.draft(d.kind, author=AUTHOR, payload=d.payload)
+                workflow.submit(report.id, user=AUTHOR)
+                workflow.approve(report.id, user=REVIEWER)
+        else:
+            workflow.file_many(drafts, author=AUTHOR, reviewer=REVIEWER)
+    dump = table_dump(path)
+    del dump["safeground_migrations"], dump["gpkg_contents"]
+    return dump
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(_new_record, min_size=1, max_size=8))
+def test_a_batch_of_new_records_stores_what_filing_each_report_stores(
+    drafts: list[Draft],
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = _file_in(Path(tmp) / "batch.gpkg", drafts, one_by_one=False)
+        each = _file_in(Path(tmp) / "each.gpkg", drafts, one_by_one=True)
+    assert batch == each
+
+
+def test_a_batch_of_new_records_with_refused_items_files_the_rest_under_new_ids(
+    workflow: Workflow, store: SQLiteStore
+) -> None:
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[30, 50], [30.1, 50.1], [30.1, 50], [30, 50.1], [30, 50]]],
+    }
+    drafts = [
+        _register(box(0, 0, 50, 50)),
+        Draft("area.register", {"geometry": bowtie}),
+        _register(box(100, 0, 50, 50)),
+        Draft("area.register", {"geometry": gj(box(200, 0, 50, 50)), "hazard_type": "XYZ"}),
+        _register(box(300, 0, 50, 50)),
+    ]
+    refusals: list[tuple[int, str]] = []
+    filed: list[int] = []
+    reports = workflow.file_many(
+        drafts,
+        author=AUTHOR,
+        reviewer=REVIEWER,
+        on_refused=lambda i, v: refusals.append((i, v.rule)),
+        on_filed=lambda i, r: filed.append(i),
+    )
+    assert refusals == [(1, errors.INVALID_GEOMETRY), (3, errors.INVALID_REPORT)]
+    assert filed == [0, 2, 4]
+    assert [r.record_id for r in reports] == ["HA-000001", "HA-000002", "HA-000003"]
+    areas = register.list_areas(store)
+    assert [a.area_id for a in areas] == ["HA-000001", "HA-000002", "HA-000003"]
+    stored = store.reports()
+    assert [(r.id, r.record_id) for r in stored] == [(r.id, r.record_id) for r in reports]
+    assert all(r.status is ReportStatus.APPROVED for r in stored)

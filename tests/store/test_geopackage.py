@@ -156,6 +156,14 @@ def test_bulk_inserts_keep_the_spatial_index_and_its_triggers(tmp_path: Path) ->
             "SELECT count(*) FROM hazard_areas h JOIN rtree_hazard_areas_geom r ON r.id = h.fid"
         ).fetchone()[0]
         assert indexed == 301
+        boxes = conn.execute(
+            "SELECT r.minx, r.maxx, r.miny, r.maxy, h.geom FROM hazard_areas h "
+            "JOIN rtree_hazard_areas_geom r ON r.id = h.fid"
+        ).fetchall()
+        for minx, maxx, miny, maxy, blob in boxes:  # each row's own box (float32, outward)
+            x0, y0, x1, y1 = gpkg.decode(blob).bounds
+            assert minx <= x0 < minx + 1e-4 and maxx - 1e-4 < x1 <= maxx
+            assert miny <= y0 < miny + 1e-4 and maxy - 1e-4 < y1 <= maxy
     finally:
         conn.close()
     found = pyogrio.read_info(path, layer="hazard_areas")["features"]

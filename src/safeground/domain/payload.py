@@ -97,6 +97,13 @@ class Payload:
         except geo.GeometryError as exc:
             raise RuleViolation(errors.INVALID_GEOMETRY, f"{self.where}: {exc}") from exc
 
+    def measured(self, key: str = "geometry") -> geo.Measured:
+        """The polygons of :meth:`polygons`, with their UTM zone and area in m²."""
+        try:
+            return geo.measure(self._geometry(key))
+        except geo.GeometryError as exc:
+            raise RuleViolation(errors.INVALID_GEOMETRY, f"{self.where}: {exc}") from exc
+
     def point(self, key: str = "geometry") -> Point:
         try:
             return geo.as_point(self._geometry(key))

@@ -60,13 +60,22 @@ def _m2(value: float) -> str:
     return f"{value:,.1f} m²"
 
 
-def apply(state: Record | None, report: Report, rules: ReleaseRules) -> Record:
-    """The state of ``report``'s record after it; raises RuleViolation if refused."""
+def apply(
+    state: Record | None,
+    report: Report,
+    rules: ReleaseRules,
+    measured: geo.Measured | None = None,
+) -> Record:
+    """The state of ``report``'s record after it; raises RuleViolation if refused.
+
+    ``measured``, for an area's register report only, is its payload's geometry already
+    checked and measured (:func:`safeground.geometry.measure_many`, for batches); it must
+    be the payload's geometry."""
     match report.record_type:
         case RecordType.AREA:
             if state is not None and not isinstance(state, HazardArea):
                 raise TypeError(f"not a hazard area: {state!r}")
-            return apply_area(state, report, rules)
+            return apply_area(state, report, rules, measured)
         case RecordType.ORGANISATION:
             return _register_only(state, report, _organisation)
         case RecordType.TEAM:
@@ -89,22 +98,27 @@ def apply(state: Record | None, report: Report, rules: ReleaseRules) -> Record:
 # --- hazard areas ----------------------------------------------------------------------
 
 
-def apply_area(area: HazardArea | None, report: Report, rules: ReleaseRules) -> HazardArea:
+def apply_area(
+    area: HazardArea | None,
+    report: Report,
+    rules: ReleaseRules,
+    measured: geo.Measured | None = None,
+) -> HazardArea:
     where = _where(report)
     p = Payload(report.payload, where)
     if report.kind is K.AREA_REGISTER:
         if area is not None:
             raise RuleViolation(errors.RECORD_EXISTS, f"{where}: area {area.id} exists already")
-        geom = p.polygons()
-        epsg = geo.metric_epsg(geom)
+        if measured is None:
+            measured = p.measured()
         return HazardArea(
             id=report.record_id,
             name=p.text("name", ""),
             hazard_type=p.choice("hazard_type", HazardType, HazardType.SHA),
             status=AreaStatus.OPEN,
-            geometry=geom,
-            epsg=epsg,
-            area_m2=geo.area_m2(geom, epsg),
+            geometry=measured.geometry,
+            epsg=measured.epsg,
+            area_m2=measured.area_m2,
             evidence=p.text("evidence", ""),
             blockages=p.text("blockages", ""),
             land_use=p.text("land_use", ""),

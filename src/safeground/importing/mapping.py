@@ -251,23 +251,54 @@ def payload(
 ) -> dict[str, Any]:
     """The payload fields of one feature (without geometry); MappingError names the
     field, the attribute and the value it cannot use."""
-    out: dict[str, Any] = {}
     names = list(properties) if attributes is None else attributes
-    for target, type_ in KIND_FIELDS[kind].items():
-        if target in fmap.constants:
-            source, raw = "constant", fmap.constants[target]
-        else:
-            attribute = source_attribute(target, fmap, names)
-            if attribute is None:
+    return plan(kind, fmap, names).payload(properties)
+
+
+@dataclass(frozen=True)
+class _Target:
+    name: str
+    type_: FieldType
+    source: str  # "constant" or "attribute 'NAME'", for messages
+    attribute: str | None  # None for a constant
+    constant: Any
+    table: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where each field of a kind comes from, for a layer's attributes: worked out once
+    per layer, then applied to each feature."""
+
+    targets: tuple[_Target, ...]
+
+    def payload(self, properties: Mapping[str, Any]) -> dict[str, Any]:
+        """The payload fields of one feature; MappingError as :func:`payload` says."""
+        out: dict[str, Any] = {}
+        for t in self.targets:
+            raw = t.constant if t.attribute is None else properties.get(t.attribute)
+            if raw is None or (isinstance(raw, str) and not raw.strip() and t.type_ is not TEXT):
                 continue
-            source, raw = f"attribute {attribute!r}", properties.get(attribute)
-        if raw is None or (isinstance(raw, str) and not raw.strip() and type_ is not TEXT):
-            continue
+            if t.table and str(raw) in t.table:
+                raw = t.table[str(raw)]
+            out[t.name] = _convert(raw, t.type_, f"field {t.name!r} from {t.source}", bool(t.table))
+        return out
+
+
+def plan(kind: ImportKind, fmap: FieldMap, attributes: Sequence[str]) -> Plan:
+    """The :class:`Plan` of ``fmap`` for a layer with these attributes."""
+    targets = []
+    for target, type_ in KIND_FIELDS[kind].items():
         table = fmap.values.get(target, {})
-        if str(raw) in table:
-            raw = table[str(raw)]
-        out[target] = _convert(raw, type_, f"field {target!r} from {source}", bool(table))
-    return out
+        if target in fmap.constants:
+            targets.append(_Target(target, type_, "constant", None, fmap.constants[target], table))
+            continue
+        attribute = source_attribute(target, fmap, attributes)
+        if attribute is not None:
+            targets.append(
+                _Target(target, type_, f"attribute {attribute!r}", attribute, None, table)
+            )
+    return Plan(tuple(targets))
 
 
 def _convert(value: Any, type_: FieldType, where: str, has_table: bool) -> Any:

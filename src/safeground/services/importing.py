@@ -28,18 +28,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 
 from safeground.clock import Clock, SystemClock
 from safeground.domain.errors import RuleViolation
 from safeground.domain.model import Report
-from safeground.geometry import to_geojson
+from safeground.geometry import to_geojson, to_geojson_many
 from safeground.importing.mapping import (
     FieldMapping,
     ImportKind,
     MappingError,
     check_targets,
-    payload,
+    plan,
 )
 from safeground.importing.sources import Source, SourceFeature, list_layers, read_source
 from safeground.services.workflow import Draft, Workflow
@@ -182,7 +183,7 @@ def import_file(
     read = sum(len(layer.features) for layer in source.layers)
     problems: list[Problem] = []
     items: list[_Item] = []
-    drafts: list[Draft] = []
+    payloads: list[dict[str, Any]] = []
     seen: set[str] = set()
     for layer in source.layers:
         fmap = mapping.for_layer(layer.name)
@@ -194,8 +195,10 @@ def import_file(
                 f"its attributes: {', '.join(attributes)}"
             )
         occurrences: dict[str, int] = {}
-        for feature in layer.features:
-            item = _identify(dataset, layer.name, layer.crs, feature, occurrences)
+        fields_of = plan(kind, fmap, attributes).payload
+        wkbs = shapely.to_wkb(_array([f.geometry for f in layer.features]))
+        for feature, wkb in zip(layer.features, wkbs, strict=True):
+            item = _identify(dataset, layer.name, layer.crs, feature, wkb, occurrences)
             if item.key in seen:
                 problems.append(_problem(item, f"id {feature.fid!r} appears twice"))
                 continue
@@ -204,15 +207,22 @@ def import_file(
                 problems.append(_problem(item, feature.error))
                 continue
             try:
-                fields = payload(kind, fmap, feature.properties, attributes)
+                fields = fields_of(feature.properties)
             except MappingError as exc:
                 problems.append(_problem(item, str(exc)))
                 continue
             assert feature.geometry is not None
-            fields["geometry"] = to_geojson(feature.geometry)
             fields["source"] = _source_block(source, dataset, item)
             items.append(item)
-            drafts.append(Draft(kind.report_kind, fields, None, report_date))
+            payloads.append(fields)
+    shapes = [item.feature.geometry for item in items]
+    for fields, geojson in zip(payloads, to_geojson_many(shapes), strict=True):
+        fields["geometry"] = geojson
+    report_kind = kind.report_kind
+    drafts = [
+        Draft(report_kind, fields, None, report_date, shape=shape)
+        for fields, shape in zip(payloads, shapes, strict=True)
+    ]
     links = store.source_links([item.key for item in items])
     unchanged = 0
     fresh_items: list[_Item] = []
@@ -312,9 +322,11 @@ def _identify(
     layer: str,
     crs: str,
     feature: SourceFeature,
+    wkb: bytes | None,
     occurrences: dict[str, int],
 ) -> _Item:
-    wkb = b"" if feature.geometry is None else shapely.to_wkb(feature.geometry, hex=False)
+    """The feature's stable key and content hash (of its attributes and WKB geometry)."""
+    wkb = wkb or b""
     digest = hashlib.sha256(
         json.dumps(feature.properties, sort_keys=True, default=str).encode() + b"\0" + wkb
     ).hexdigest()
@@ -325,6 +337,12 @@ def _identify(
         occurrences[digest] = n + 1
         key = f"{dataset}|{layer}|sha256:{digest}#{n}"
     return _Item(layer, crs, feature, key, digest)
+
+
+def _array(values: Sequence[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    return array
 
 
 def _problem(item: _Item, reason: str) -> Problem:

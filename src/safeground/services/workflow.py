@@ -14,6 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
+
+from safeground import geometry as geo
 from safeground.clock import Clock, SystemClock
 from safeground.domain import errors
 from safeground.domain.errors import RuleViolation
@@ -62,6 +65,9 @@ class Draft:
     record_id: str | None = None
     report_date: date | None = None
     personal: Mapping[str, Any] | None = None
+    #: the payload's "geometry", already parsed, when the caller has it (an importer):
+    #: spares parsing it again. It must be that geometry.
+    shape: BaseGeometry | None = None
 
 
 class Workflow:
@@ -249,6 +255,8 @@ class Workflow:
         personal: dict[tuple[RecordType, str], Mapping[str, Any]] = {}
         filed: list[Report] = []
         drafts = list(drafts)
+        if drafts and all(_registers_new(d) for d in drafts):
+            return self._register_many(drafts, author, reviewer, now, on_refused, on_filed)
         with self.store.transaction():
             fresh = self._fresh_ids(drafts)
             for index, d in enumerate(drafts):
@@ -273,6 +281,92 @@ class Workflow:
                 if isinstance(state, Accident) and key in personal:
                     self.store.put_victims(state.id, victims_from(state, personal[key]))
         return filed
+
+    def _register_many(
+        self,
+        drafts: Sequence[Draft],
+        author: str,
+        reviewer: str,
+        now: datetime,
+        on_refused: Callable[[int, RuleViolation], None] | None,
+        on_filed: Callable[[int, Report], None] | None,
+    ) -> list[Report]:
+        """:meth:`file_many` for a batch that only registers new records (an import):
+        each report is judged on its own payload, so the batch is stored at once and the
+        rules run over it; area geometries are checked and measured in array operations.
+
+        A refused item rolls the batch back; with ``on_refused`` the batch is then filed
+        again without the refused items (they stay refused: the rules of a new record
+        read nothing but its report)."""
+        index = list(range(len(drafts)))
+        while True:
+            refused: list[tuple[int, RuleViolation]] = []
+            try:
+                with self.store.transaction():
+                    filed = self._register_batch(
+                        [drafts[i] for i in index], author, reviewer, now, refused
+                    )
+                    if refused:
+                        raise _Refused
+            except _Refused:
+                if on_refused is None:
+                    position, violation = refused[0]
+                    raise RuleViolation(
+                        violation.rule, f"item {index[position]}: {violation.message}"
+                    ) from violation
+                for position, violation in refused:
+                    on_refused(
+                        index[position],
+                        RuleViolation(
+                            violation.rule, f"item {index[position]}: {violation.message}"
+                        ),
+                    )
+                skip = {position for position, _ in refused}
+                index = [i for position, i in enumerate(index) if position not in skip]
+                continue
+            if on_filed is not None:
+                for i, report in zip(index, filed, strict=True):
+                    on_filed(i, report)
+            return filed
+
+    def _register_batch(
+        self,
+        drafts: Sequence[Draft],
+        author: str,
+        reviewer: str,
+        now: datetime,
+        refused: list[tuple[int, RuleViolation]],
+    ) -> list[Report]:
+        if not drafts:
+            return []
+        fresh = self._fresh_ids(drafts)
+        kinds = [ReportKind(d.kind) for d in drafts]
+        news = [
+            NewReport(
+                kind=kind,
+                record_id=next(fresh[kind.record_type]),
+                report_date=d.report_date or now.date(),
+                payload=d.payload,
+                author=author,
+                created_at=now,
+            )
+            for kind, d in zip(kinds, drafts, strict=True)
+        ]
+        reports = self.store.add_reports(news, approved_by=reviewer, at=now)
+        areas = [i for i, kind in enumerate(kinds) if kind is ReportKind.AREA_REGISTER]
+        measured: dict[int, geo.Measured] = {}
+        for i, m in zip(areas, geo.measure_many([_shape(drafts[i]) for i in areas]), strict=True):
+            if isinstance(m, geo.Measured):
+                measured[i] = m  # a refusal is left to the rules, which word it
+        records: list[Record] = []
+        for i, report in enumerate(reports):
+            try:
+                records.append(apply(None, report, self.rules, measured.get(i)))
+            except RuleViolation as exc:
+                refused.append((i, exc))
+        if not refused:
+            self.store.put_records(records, new=True)
+        return reports
 
     def _file_one(
         self,
@@ -458,6 +552,30 @@ class Workflow:
     def _victims(self, sequence: Sequence[Report], accident: Accident) -> tuple[Victim, ...]:
         reports = [r for r in sequence if r.kind is ReportKind.ACCIDENT]
         return victims_from(accident, self.store.personal_data(reports[-1].id))
+
+
+class _Refused(Exception):
+    """Rolls back a batch that holds a refused item."""
+
+
+def _registers_new(d: Draft) -> bool:
+    """Whether ``d`` registers a new record and carries no personal data."""
+    try:
+        kind = ReportKind(d.kind)
+    except ValueError:
+        return False
+    return kind.creates_record and d.record_id is None and d.personal is None
+
+
+def _shape(d: Draft) -> BaseGeometry | None:
+    """The draft's geometry, parsed; None when it has none that parses (the rules then
+    refuse it with their own words)."""
+    if d.shape is not None:
+        return d.shape
+    try:
+        return geo.from_geojson(d.payload.get("geometry"))
+    except geo.GeometryError:
+        return None
 
 
 def _kind(kind: ReportKind | str) -> ReportKind:

@@ -149,6 +149,13 @@ class Store(ABC):
         """Store a draft; or, with ``approved_by``, a report submitted by its author and
         approved at ``at`` (for batches that the workflow has checked)."""
 
+    def add_reports(
+        self, news: Sequence[NewReport], *, approved_by: str, at: datetime
+    ) -> list[Report]:
+        """:meth:`add_report` of each, approved by ``approved_by`` at ``at``, in order
+        (back-ends write a batch at once)."""
+        return [self.add_report(new, approved_by=approved_by, at=at) for new in news]
+
     @abstractmethod
     def report(self, report_id: int) -> Report:
         """The report, or NotFound."""

@@ -14,10 +14,15 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from safeground.domain.accounting import AreaRow, ReleaseRow
 from safeground.domain.model import (
@@ -188,6 +193,54 @@ def _ts(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+_NEW_COLUMNS = (
+    "kind, record_type, record_id, report_date, payload, status, author, created_at, "
+    "submitted_by, submitted_at, reviewed_by, reviewed_at, supersedes"
+)
+_NEW_MARKS = ", ".join("?" for _ in _NEW_COLUMNS.split(", "))
+
+
+def _new_report(
+    new: NewReport, report_id: int, approved_by: str | None, at: datetime | None
+) -> Report:
+    """A new report as stored: a draft, or approved by ``approved_by`` at ``at``."""
+    reviewed_at = None if approved_by is None else _ms(at or new.created_at)
+    return Report(
+        id=report_id,
+        kind=new.kind,
+        record_id=new.record_id,
+        report_date=new.report_date,
+        payload=new.payload,
+        status=ReportStatus.DRAFT if approved_by is None else ReportStatus.APPROVED,
+        author=new.author,
+        created_at=_ms(new.created_at),
+        submitted_by=None if approved_by is None else new.author,
+        submitted_at=reviewed_at,
+        reviewed_by=approved_by,
+        reviewed_at=reviewed_at,
+        supersedes=new.supersedes,
+    )
+
+
+def _row(r: Report) -> tuple[Any, ...]:
+    """The values of ``_NEW_COLUMNS`` for a new report."""
+    return (
+        r.kind.value,
+        r.kind.record_type.value,
+        r.record_id,
+        r.report_date.isoformat(),
+        json.dumps(r.payload),
+        r.status.value,
+        r.author,
+        _ts(r.created_at),
+        r.submitted_by,
+        None if r.submitted_at is None else _ts(r.submitted_at),
+        r.reviewed_by,
+        None if r.reviewed_at is None else _ts(r.reviewed_at),
+        r.supersedes,
+    )
+
+
 def _parse_ts(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
@@ -310,53 +363,42 @@ class SQLiteStore(Store):
     def add_report(
         self, new: NewReport, *, approved_by: str | None = None, at: datetime | None = None
     ) -> Report:
-        status = ReportStatus.DRAFT if approved_by is None else ReportStatus.APPROVED
-        created_at = _ms(new.created_at)
-        reviewed_at = None if approved_by is None else _ms(at or new.created_at)
-        submitted_by = None if approved_by is None else new.author
-        created_text = _ts(created_at)
-        reviewed_text = None if reviewed_at is None else _ts(reviewed_at)
+        report = _new_report(new, 0, approved_by, at)
         cur = self._write(
-            "INSERT INTO reports (kind, record_type, record_id, report_date, payload, status, "
-            "author, created_at, submitted_by, submitted_at, reviewed_by, reviewed_at, "
-            "supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.kind.value,
-                new.kind.record_type.value,
-                new.record_id,
-                new.report_date.isoformat(),
-                json.dumps(new.payload),
-                status.value,
-                new.author,
-                created_text,
-                submitted_by,
-                reviewed_text,
-                approved_by,
-                reviewed_text,
-                new.supersedes,
-            ),
+            f"INSERT INTO reports ({_NEW_COLUMNS}) VALUES ({_NEW_MARKS})", _row(report)
         )
-        report_id = int(cur.lastrowid or 0)
+        report = replace(report, id=int(cur.lastrowid or 0))
         if new.personal is not None:
             self._write(
                 "INSERT INTO report_personal VALUES (?, ?)",
-                (report_id, json.dumps(new.personal, sort_keys=True)),
+                (report.id, json.dumps(new.personal, sort_keys=True)),
             )
-        return Report(
-            id=report_id,
-            kind=new.kind,
-            record_id=new.record_id,
-            report_date=new.report_date,
-            payload=new.payload,
-            status=status,
-            author=new.author,
-            created_at=created_at,
-            submitted_by=submitted_by,
-            submitted_at=reviewed_at,
-            reviewed_by=approved_by,
-            reviewed_at=reviewed_at,
-            supersedes=new.supersedes,
-        )
+        return report
+
+    def add_reports(
+        self, news: Sequence[NewReport], *, approved_by: str, at: datetime
+    ) -> list[Report]:
+        if self._depth == 0:
+            raise StoreError("writes must happen inside store.transaction()")
+        if any(new.personal is not None for new in news):
+            return super().add_reports(news, approved_by=approved_by, at=at)
+        # the ids AUTOINCREMENT would hand out, given here so the batch is one statement
+        (last,) = self._conn.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reports'), 0), "
+            "coalesce((SELECT max(id) FROM reports), 0))"
+        ).fetchone()
+        reports = [
+            _new_report(new, report_id, approved_by, at)
+            for report_id, new in enumerate(news, start=last + 1)
+        ]
+        try:
+            self._conn.executemany(
+                f"INSERT INTO reports (id, {_NEW_COLUMNS}) VALUES (?, {_NEW_MARKS})",
+                [(r.id, *_row(r)) for r in reports],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise InvalidData(str(exc)) from exc
+        return reports
 
     def report(self, report_id: int) -> Report:
         row = self._conn.execute(
@@ -594,29 +636,48 @@ class SQLiteStore(Store):
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
         try:
             if table.geometry_type and len(rows) >= _BULK_ROWS:
-                self._bulk_insert(table.name, sql, values)
+                self._bulk_insert(table.name, sql, values, [row["geom"] for row in rows])
             else:
                 self._conn.executemany(sql, values)
         except sqlite3.IntegrityError as exc:
             raise InvalidData(str(exc)) from exc
 
-    def _bulk_insert(self, name: str, sql: str, values: Sequence[tuple[Any, ...]]) -> None:
-        """Many feature rows at once: the R-tree filled in one statement after the rows,
-        not by its insert trigger row by row (over twice as fast). The trigger is dropped
-        and restored inside a savepoint, so the GeoPackage never lacks it outside it."""
+    def _bulk_insert(
+        self,
+        name: str,
+        sql: str,
+        values: Sequence[tuple[Any, ...]],
+        geoms: Sequence[BaseGeometry | None],
+    ) -> None:
+        """Many feature rows at once: the R-tree filled from the geometries' bounds after
+        the rows, not by its insert trigger row by row (several times faster). The trigger
+        is dropped and restored inside a savepoint, so the GeoPackage never lacks it
+        outside it. The rows take the next fids in order: one writer, one statement."""
         rtree, trigger = f"rtree_{name}_geom", f"rtree_{name}_geom_insert"
         (trigger_sql,) = self._conn.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
         ).fetchone()
-        (last,) = self._conn.execute(f"SELECT coalesce(max(fid), 0) FROM {name}").fetchone()
+        array = np.empty(len(geoms), dtype=object)
+        array[:] = list(geoms)
+        bounds = shapely.bounds(array)
+        present = np.flatnonzero(~shapely.is_missing(array) & ~shapely.is_empty(array))
         with self.transaction():
             self._conn.execute(f"DROP TRIGGER {trigger}")
-            self._conn.executemany(sql, values)
-            self._conn.execute(
-                f"INSERT INTO {rtree} SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), "
-                f"ST_MaxY(geom) FROM {name} WHERE fid > ? AND geom NOT NULL "
-                "AND NOT ST_IsEmpty(geom)",
-                (last,),
+            (last,) = self._conn.execute(
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)", (name,)
+            ).fetchone()
+            cursor = self._conn.executemany(sql, values)
+            first, final = self._conn.execute(
+                f"SELECT min(fid), max(fid) FROM {name} WHERE fid > ?", (last,)
+            ).fetchone()
+            if cursor.rowcount != len(values) or (first, final) != (last + 1, last + len(values)):
+                raise StoreError(f"{name}: the bulk insert did not take consecutive fids")
+            self._conn.executemany(
+                f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)",
+                [
+                    (first + int(i), bounds[i, 0], bounds[i, 2], bounds[i, 1], bounds[i, 3])
+                    for i in present
+                ],
             )
             self._conn.execute(trigger_sql)
 
