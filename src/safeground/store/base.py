@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -103,8 +104,10 @@ class Layer:
 
     def shapes(self) -> list[BaseGeometry | None]:
         """Each row's geometry (None for none, and for every row of a table)."""
-        blobs = self.geometries or [None] * len(self.rows)
-        return [None if b is None else shapely.from_wkb(b) for b in blobs]
+        blobs = np.empty(len(self.rows), dtype=object)
+        if self.geometries is not None:
+            blobs[:] = list(self.geometries)
+        return list(shapely.from_wkb(blobs))  # None stays None
 
 
 #: The layers a store can hand out, in export order. Personal layers only on request.
