@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ def test_roc_weights_add_up_to_one_and_fall_with_rank(n: int) -> None:
     w = rank_order_centroid(n)
     assert len(w) == n
     assert sum(w) == pytest.approx(1.0)
-    assert all(a > b for a, b in zip(w, w[1:], strict=False))
+    assert all(a > b for a, b in pairwise(w))
     assert all(x > 0 for x in w)
 
 
