@@ -48,6 +48,13 @@ plan_app = typer.Typer(help="Plans: who does what, when.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 scenarios_app = typer.Typer(help="Workforce scenarios: compare and sweep.", no_args_is_help=True)
 app.add_typer(scenarios_app, name="scenarios")
+priority_app = typer.Typer(
+    help="Priorities: which hazard areas first, and why (a low score is lower priority).",
+    invoke_without_command=True,
+)
+app.add_typer(priority_app, name="priority")
+risk_app = typer.Typer(help="Contamination-risk models on grid cells.", no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
 
 out = Console()
 err = Console(stderr=True)
@@ -808,6 +815,179 @@ def plan_region(
     out.print(table)
     for line in result.explanation:
         out.print(escape(line), highlight=False)
+
+
+# --- priority ------------------------------------------------------------------------------
+PriorityFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="A priority file (default: the shipped priority.toml)."),
+]
+RiskFile = Annotated[
+    Path | None,
+    typer.Option("--risk", help="A CSV of area_id,risk: the predicted-risk criterion."),
+]
+
+
+def _contribution_dict(c: Any) -> dict[str, Any]:
+    return {
+        "criterion": c.criterion,
+        "raw": c.raw,
+        "normalised": round(c.normalised, 6),
+        "weight": round(c.weight, 6),
+        "contribution": round(c.contribution, 6),
+        "rule": c.rule,
+    }
+
+
+@priority_app.callback()
+def priority(
+    ctx: typer.Context,
+    config: PriorityFile = None,
+    risk: RiskFile = None,
+    limit: Annotated[int, typer.Option(help="Rows to show in the table (0: all).")] = 50,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Rank the open hazard areas by priority score, first priority first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from safeground.services import priority as service
+
+    with _store(db) as store:
+        cfg = service.load_config(config)
+        scores = service.priorities(
+            store, cfg, predicted_risk=service.read_risk(risk) if risk else None
+        )
+    if as_json:
+        _print_json(
+            [
+                {
+                    "area_id": s.area_id,
+                    "rank": s.rank,
+                    "score": round(s.score, 6),
+                    "band": s.band,
+                    "contributions": [_contribution_dict(c) for c in s.contributions],
+                }
+                for s in scores
+            ]
+        )
+        return
+    table = Table(title=f"priority: {len(scores)} open hazard areas, first priority first")
+    names = [c.criterion for c in scores[0].contributions] if scores else []
+    for column in ("rank", "area", "score", "band", *names):
+        table.add_column(column)
+    for s in scores[: limit or None]:
+        parts = [f"{c.contribution:.3f}" for c in s.contributions]
+        table.add_row(str(s.rank), s.area_id, f"{s.score:.3f}", s.band, *parts)
+    out.print(table)
+    out.print(
+        "criterion columns: contribution = weight x normalised value; they add up to the "
+        "score. A lower score is lower priority: the land stays hazardous until released."
+    )
+
+
+@priority_app.command("explain")
+def priority_explain(
+    area: Annotated[str, typer.Argument(help="The hazard area, e.g. HA-000001.")],
+    config: PriorityFile = None,
+    risk: RiskFile = None,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Each criterion's value, rule, weight and contribution to AREA's score."""
+    from safeground.priority import explain
+    from safeground.services import priority as service
+
+    with _store(db) as store:
+        cfg = service.load_config(config)
+        score, total = service.explain_area(
+            store, area, cfg, predicted_risk=service.read_risk(risk) if risk else None
+        )
+    if as_json:
+        _print_json(
+            {
+                "area_id": score.area_id,
+                "rank": score.rank,
+                "of": total,
+                "score": round(score.score, 6),
+                "band": score.band,
+                "contributions": [_contribution_dict(c) for c in score.contributions],
+            }
+        )
+        return
+    for line in explain(score, total):
+        out.print(escape(line), highlight=False)
+
+
+# --- risk ----------------------------------------------------------------------------------
+@risk_app.command("train")
+def risk_train(
+    csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="The training grid.")],
+    label: Annotated[str, typer.Option(help="The label column: 1, 0, or -1 (unlabelled).")],
+    group: Annotated[str, typer.Option(help="The group column (municipality).")],
+    model: Annotated[Path, typer.Option(help="The model file to write.")],
+    kind: Annotated[str, typer.Option(help="ensemble, linear or gbm.")] = "ensemble",
+    calibration: Annotated[str, typer.Option(help="sigmoid or isotonic.")] = "sigmoid",
+    as_json: Json = False,
+) -> None:
+    """Fit a calibrated risk model on the labelled rows (-1 rows are left out)."""
+    from safeground.risk.models import Calibration, ModelKind
+    from safeground.services import risk as service
+
+    with _errors():
+        trained = service.train(
+            csv_path,
+            label=label,
+            group=group,
+            model_out=model,
+            kind=ModelKind(kind),
+            calibration=Calibration(calibration),
+        )
+    summary = {
+        "model": str(model),
+        "kind": trained.model.kind.value,
+        "labelled_rows": trained.labelled_rows,
+        "unlabelled_rows_left_out": trained.unlabelled_rows,
+        "positives": trained.positives,
+        "groups": trained.groups,
+        "features": [f.name for f in trained.model.features],
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(
+        f"trained a {summary['kind']} model on {trained.labelled_rows} labelled rows "
+        f"({trained.positives} positive, {trained.groups} groups); "
+        f"{trained.unlabelled_rows} unlabelled rows left out; "
+        f"{len(trained.model.features)} features; written to {escape(str(model))}",
+        highlight=False,
+    )
+
+
+@risk_app.command("score")
+def risk_score(
+    csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="The grid to score.")],
+    model: Annotated[Path, typer.Option(help="A model file from 'risk train'.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The CSV to write.")],
+    as_json: Json = False,
+) -> None:
+    """Write CSV's rows with a 'risk' column (a calibrated probability)."""
+    from safeground.services import risk as service
+
+    with _errors():
+        scored = service.score(csv_path, model_path=model, out=out_path)
+    if as_json:
+        _print_json(
+            {"rows": scored.rows, "missing_columns": list(scored.missing), "out": str(out_path)}
+        )
+        return
+    if scored.missing:
+        err.print(
+            f"columns the model knows but {escape(str(csv_path))} lacks (treated as absent): "
+            + escape(", ".join(scored.missing)),
+            highlight=False,
+        )
+    out.print(f"scored {scored.rows} rows: {escape(str(out_path))}", highlight=False)
 
 
 # --- scenarios -----------------------------------------------------------------------------

@@ -69,11 +69,16 @@ class RegionPlan:
 
 
 def region_work(
-    store: Store, *, blocking_weight: float = 1.0
+    store: Store,
+    *,
+    blocking_weight: float = 1.0,
+    area_weights: Mapping[str, float] | None = None,
 ) -> tuple[list[AreaWork], list[AssetWork], dict[str, int]]:
     """The open work of the register and the teams registered, by type. Areas that an
     asset waits for weigh ``blocking_weight`` (others 1): land that holds up reconstruction
-    can be given priority until priorities are recorded in the register."""
+    can be given priority until priorities are recorded in the register. ``area_weights``
+    (area id -> completion weight, e.g. ``services.priority.planning_weights``) replaces
+    both for the areas it names."""
     areas_layer = store.layer("hazard_areas")
     surveyed = {
         str(r["area_id"])
@@ -114,6 +119,8 @@ def region_work(
     blocking = {a for asset in assets for a in asset.blocking_areas}
     if blocking_weight != 1.0:
         areas = [replace(a, weight=blocking_weight) if a.area_id in blocking else a for a in areas]
+    if area_weights:
+        areas = [replace(a, weight=area_weights.get(a.area_id, a.weight)) for a in areas]
     teams = Counter(str(r["team_type"]) for r in store.layer("teams").records())
     return areas, assets, dict(teams)
 
@@ -128,13 +135,17 @@ def plan_region(
     workers: int = 2,
     seed: int = 0,
     blocking_weight: float = 1.0,
+    area_weights: Mapping[str, float] | None = None,
 ) -> RegionPlan:
     """A checked plan of the register's open work (see the module docstring).
 
-    ``capacities`` (team type -> teams) replace the registered teams where given. Raises
+    ``capacities`` (team type -> teams) replace the registered teams where given;
+    ``area_weights`` are the clearance tasks' completion weights (see :func:`region_work`). Raises
     ValueError when the work needs teams there are none of.
     """
-    areas, assets, teams = region_work(store, blocking_weight=blocking_weight)
+    areas, assets, teams = region_work(
+        store, blocking_weight=blocking_weight, area_weights=area_weights
+    )
     chosen = {**teams, **(capacities or {})}
     field = build_problem(areas, assets, chosen, rates or default_rates(), objective=objective)
     result = solve(field.problem, time_limit=time_limit, workers=workers, seed=seed)

@@ -1,0 +1,227 @@
+"""Risk workflows: train a model from a CSV grid, score another CSV, validate.
+
+Tables are read with the standard csv module (all columns as text; the core converts).
+Model files are skops files (a zip of JSON and arrays, not pickle): loading builds only
+types this module trusts (scikit-learn and numpy, see
+:data:`safeground.risk.state.TRUSTED_PREFIXES`) and refuses a file holding any other type
+or lacking the safeground format mark. The trust model: a model file cannot run code when
+loaded; it can still hold a bad model, so score only with models you trained or trust.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import skops.io as sio
+from threadpoolctl import threadpool_limits
+
+from safeground.risk.features import Feature, choose_features, feature_matrix
+from safeground.risk.models import Calibration, ModelKind, RiskModel, fit, labelled
+from safeground.risk.state import TRUSTED_PREFIXES, model_from_state, model_state
+from safeground.risk.validation import (
+    Metrics,
+    block_holdout,
+    contiguous_blocks,
+    grouped_cv,
+)
+
+#: Longitude and latitude columns used to form contiguous blocks, when present.
+LON, LAT = "LONGITUD_X", "LATITUD_Y"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV's header and its columns (as text), in file order."""
+
+    header: tuple[str, ...]
+    columns: dict[str, list[str]]
+    rows: int
+
+
+def read_table(path: Path) -> Table:
+    """The table in the CSV file at ``path`` (UTF-8, a header row).
+
+    Raises ValueError when it is empty or a row has the wrong number of fields.
+    """
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.reader(f)
+        try:
+            header = tuple(next(reader))
+        except StopIteration:
+            raise ValueError(f"{path}: empty file") from None
+        data = list(reader)
+    for i, row in enumerate(data, start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path}, line {i}: {len(row)} fields, header has {len(header)}")
+    columns = {name: [row[j] for row in data] for j, name in enumerate(header)}
+    return Table(header, columns, len(data))
+
+
+def _labels(table: Table, label: str) -> np.ndarray:
+    if label not in table.columns:
+        raise ValueError(f"no label column {label!r} (columns: {', '.join(table.header)})")
+    try:
+        return np.array([int(float(v)) for v in table.columns[label]], dtype=int)
+    except ValueError as exc:
+        raise ValueError(f"label column {label!r}: {exc}") from exc
+
+
+def _groups(table: Table, group: str) -> np.ndarray:
+    if group not in table.columns:
+        raise ValueError(f"no group column {group!r}")
+    return np.array(table.columns[group], dtype=object)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    features: tuple[Feature, ...]
+
+
+def prepare(table: Table, label: str, group: str) -> Prepared:
+    """The feature matrix, labels and groups of a training table."""
+    features = choose_features(table.header, exclude=(label, group))
+    aligned = feature_matrix(table.columns, features, table.rows)
+    return Prepared(aligned.matrix, _labels(table, label), _groups(table, group), features)
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: RiskModel
+    labelled_rows: int
+    unlabelled_rows: int
+    positives: int
+    groups: int
+
+
+def train(
+    csv_path: Path,
+    *,
+    label: str,
+    group: str,
+    model_out: Path,
+    kind: ModelKind = ModelKind.ENSEMBLE,
+    calibration: Calibration = Calibration.SIGMOID,
+    seed: int = 0,
+) -> Trained:
+    """Fit a risk model on the labelled rows of ``csv_path`` and write it to ``model_out``.
+
+    Rows labelled -1 are unlabelled and left out (never used as negatives).
+    """
+    p = prepare(read_table(csv_path), label, group)
+    with threadpool_limits(limits=1):  # a shared machine: one core for training
+        model = fit(
+            p.x,
+            p.y,
+            p.groups,
+            p.features,
+            kind=kind,
+            calibration=calibration,
+            seed=seed,
+            label=label,
+            group=group,
+        )
+    save_model(model, model_out)
+    keep = labelled(p.y)
+    return Trained(
+        model,
+        int(keep.sum()),
+        int((~keep).sum()),
+        int((p.y == 1).sum()),
+        len(set(p.groups[keep].tolist())),
+    )
+
+
+def save_model(model: RiskModel, path: Path) -> None:
+    """Write ``model`` as a skops file (no pickle)."""
+    path.write_bytes(sio.dumps(model_state(model)))
+
+
+def load_model(path: Path) -> RiskModel:
+    """The model in the skops file at ``path``.
+
+    Raises ValueError when the file is not a safeground risk model or holds a type that is
+    not trusted (anything but scikit-learn, numpy and built-in values): nothing is built
+    from such a file.
+    """
+    data = path.read_bytes()
+    try:
+        untrusted = sio.get_untrusted_types(data=data)
+    except Exception as exc:  # skops raises several kinds on a file that is not its own
+        raise ValueError(f"{path}: not a safeground risk model file ({exc})") from exc
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        raise ValueError(f"{path}: refused, the file holds types that are not trusted: {refused}")
+    return model_from_state(sio.loads(data, trusted=untrusted))
+
+
+@dataclass(frozen=True)
+class Scored:
+    rows: int
+    missing: tuple[str, ...]  # model columns the table lacked (treated as absent)
+    out: Path
+
+
+def score(csv_path: Path, *, model_path: Path, out: Path) -> Scored:
+    """Write ``out``: the rows of ``csv_path`` with a ``risk`` column (the calibrated
+    probability). The label column need not be there. Columns are aligned by name; a
+    column the model knows but the table lacks is absent (one-hot: 0; numeric: unknown)
+    and named in the result."""
+    model = load_model(model_path)
+    table = read_table(csv_path)
+    aligned = feature_matrix(table.columns, model.features, table.rows)
+    risk = model.predict(aligned.matrix) if table.rows else np.empty(0)
+    header = [h for h in table.header if h != "risk"]
+    with out.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([*header, "risk"])
+        for i in range(table.rows):
+            writer.writerow([*(table.columns[h][i] for h in header), f"{risk[i]:.6f}"])
+    return Scored(table.rows, aligned.missing, out)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Grouped-CV metrics, and held-out block metrics by block name, of one model kind."""
+
+    kind: ModelKind
+    cv: Metrics
+    blocks: dict[str, Metrics]
+    block_groups: dict[str, list[str]]
+
+
+def evaluate(
+    csv_path: Path,
+    *,
+    label: str,
+    group: str,
+    kinds: Sequence[ModelKind] = tuple(ModelKind),
+    folds: int = 5,
+    seed: int = 0,
+) -> list[Evaluation]:
+    """Municipality-grouped CV and, when the table has coordinates, contiguous-block
+    holdouts, for each model kind."""
+    table = read_table(csv_path)
+    p = prepare(table, label, group)
+    blocks: dict[str, list[str]] = {}
+    if LON in table.columns and LAT in table.columns:
+        keep = labelled(p.y)
+        lon = np.array(table.columns[LON], dtype=float)[keep]
+        lat = np.array(table.columns[LAT], dtype=float)[keep]
+        blocks = contiguous_blocks(p.groups[keep], lon, lat)
+    out = []
+    with threadpool_limits(limits=1):
+        for kind in kinds:
+            cv, _ = grouped_cv(p.x, p.y, p.groups, p.features, kind=kind, folds=folds, seed=seed)
+            held = {
+                name: block_holdout(p.x, p.y, p.groups, names, p.features, kind=kind, seed=seed)
+                for name, names in blocks.items()
+            }
+            out.append(Evaluation(kind, cv, held, blocks))
+    return out
