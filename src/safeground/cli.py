@@ -777,18 +777,32 @@ def plan_region(
     ] = None,
     time_limit: TimeLimit = 30.0,
     workers: Workers = 2,
+    by_priority: Annotated[
+        bool,
+        typer.Option(
+            "--priority",
+            help="Weigh each area's clearance by its priority score (see 'safeground priority').",
+        ),
+    ] = False,
     db: Db = DEFAULT_DB,
     as_json: Json = False,
 ) -> None:
     """Plan the register's open work: survey, clearance, then reconstruction."""
     from safeground.planning.fieldwork import rates_from_toml
     from safeground.services import planning
+    from safeground.services import priority as priority_service
 
     with _store(db) as store:
         capacities = {k: int(v) for k, v in _pairs(capacity, "--capacity").items()}
         rates = rates_from_toml(productivity.read_text("utf-8")) if productivity else None
+        weights = priority_service.planning_weights(store) if by_priority else None
         plan = planning.plan_region(
-            store, capacities=capacities, rates=rates, time_limit=time_limit, workers=workers
+            store,
+            capacities=capacities,
+            rates=rates,
+            time_limit=time_limit,
+            workers=workers,
+            area_weights=weights,
         )
     result, rows = plan.result, plan.rows()
     if as_json:

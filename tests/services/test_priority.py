@@ -184,3 +184,13 @@ def test_cli_explain_of_an_unknown_area_fails_with_a_message(registered: Path) -
     result = runner.invoke(app, ["priority", "explain", "HA-000404", "--db", str(registered)])
     assert result.exit_code == 1
     assert "HA-000404" in result.output
+
+
+def test_cli_plan_weighs_clearance_by_priority_when_asked(registered: Path) -> None:
+    args = ["plan", "region", "--db", str(registered), "--json", "--time-limit", "5"]
+    plain = json.loads(runner.invoke(app, args).output)
+    weighted = runner.invoke(app, [*args, "--priority"])
+    assert weighted.exit_code == 0, weighted.output
+    # priority weights are at least 1 and the first area's is more: the weighted
+    # completion time grows; it would not if the flag were ignored
+    assert json.loads(weighted.output)["objective"] > plain["objective"]
