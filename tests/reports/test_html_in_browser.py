@@ -13,7 +13,7 @@ import pytest
 from matplotlib.image import imread
 
 from safeground.services.reporting import HAZARD_COLOURS, RELEASE_COLOURS
-from tests.reports.conftest import VICTIM_NAME, Example, require_tool
+from tests.reports.shared import VICTIM_NAME, Example, require_tool
 from tests.reports.summary_json import RELEASE_TABLES, assert_table_equals_summary
 
 CHROMIUM_ARGS = [

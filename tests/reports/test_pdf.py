@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.conftest import VICTIM_NAME, Example, require_tool
+from tests.reports.shared import VICTIM_NAME, Example, require_tool
 from tests.reports.summary_json import expected_cells, summary_json
 
 

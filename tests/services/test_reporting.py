@@ -17,10 +17,13 @@ from safeground.cli import app
 from safeground.services import demo, reporting
 from safeground.store import open_store
 from safeground.store.sqlite import SQLiteStore
-from tests.reports.conftest import VICTIM_NAME, Example
+from tests.reports.shared import VICTIM_NAME, Example, write_example
 from tests.reports.summary_json import RELEASE_TABLES, assert_table_equals_summary
 
-pytest_plugins = ["tests.reports.conftest"]
+
+@pytest.fixture(scope="module")
+def example_report(tmp_path_factory: pytest.TempPathFactory) -> Example:
+    return write_example(tmp_path_factory.mktemp("report"))
 
 
 def _map_data(html: str) -> dict[str, Any]:
