@@ -7,6 +7,6 @@ import pytest
 from tests.reports.shared import Example, write_example
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example_report(tmp_path_factory: pytest.TempPathFactory) -> Example:
-    return write_example(tmp_path_factory.mktemp("report"))
+    return write_example(tmp_path_factory)

@@ -36,11 +36,20 @@ class Example:
     public: reporting.Written
 
 
-def write_example(folder: Path) -> Example:
-    """The example story recorded in ``folder``/example.gpkg and its reports written."""
+_WRITTEN: dict[Path, Example] = {}
+
+
+def write_example(tmp_path_factory: pytest.TempPathFactory) -> Example:
+    """The example story recorded in a temporary example.gpkg and its reports written
+    (once per test session: the files are only read)."""
+    base = tmp_path_factory.getbasetemp()
+    if base in _WRITTEN:
+        return _WRITTEN[base]
+    folder = tmp_path_factory.mktemp("report")
     db = folder / "example.gpkg"
     with SQLiteStore.create(db) as store:
         example.run(store)
         written = reporting.write(store, folder / "out", forecast_note="not asked for")
         public = reporting.write(store, folder / "out", public=True)
-    return Example(db, written, public)
+    _WRITTEN[base] = Example(db, written, public)
+    return _WRITTEN[base]

@@ -21,9 +21,9 @@ from tests.reports.shared import VICTIM_NAME, Example, write_example
 from tests.reports.summary_json import RELEASE_TABLES, assert_table_equals_summary
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example_report(tmp_path_factory: pytest.TempPathFactory) -> Example:
-    return write_example(tmp_path_factory.mktemp("report"))
+    return write_example(tmp_path_factory)
 
 
 def _map_data(html: str) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def test_demo_writes_the_report_with_plan_forecast_scenarios_and_tornado(
     tmp_path: Path,
 ) -> None:
     with SQLiteStore.create(tmp_path / "demo.gpkg") as store:
-        demo.run(store, tmp_path / "report", areas=30, plan_seconds=2, runs=200)
+        demo.run(store, tmp_path / "report", areas=20, plan_seconds=1, runs=100)
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     for chart in ("gantt", "s-curve-land", "s-curve-assets", "tornado"):
         assert f'data-chart="{chart}"' in html
