@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from safeground.services.reporting import HAZARD_COLOURS, RELEASE_COLOURS
+from safeground.reports.layers import HAZARD_COLOURS, RELEASE_COLOURS
 from tests.reports.shared import VICTIM_NAME, Example, require_tool
 from tests.reports.summary_json import RELEASE_TABLES, assert_table_equals_summary
 

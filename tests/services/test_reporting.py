@@ -14,7 +14,8 @@ import shapely
 from typer.testing import CliRunner
 
 from safeground.cli import app
-from safeground.services import demo, reporting
+from safeground.reports import layers
+from safeground.services import demo
 from safeground.store import open_store
 from safeground.store.sqlite import SQLiteStore
 from tests.reports.shared import VICTIM_NAME, Example, write_example
@@ -79,9 +80,9 @@ def test_public_report_shows_open_hazards_only_on_its_grid(example_report: Examp
     html = example_report.public.html.read_text(encoding="utf-8")
     data = _map_data(html)
     hazards = next(layer for layer in data["layers"] if layer["key"] == "hazards")
-    grid = reporting.PUBLIC_GRID
+    grid = layers.PUBLIC_GRID
     generalised = [
-        f for f in hazards["features"] if f["properties"]["style"] == reporting.PUBLIC_HAZARD
+        f for f in hazards["features"] if f["properties"]["style"] == layers.PUBLIC_HAZARD
     ]
     assert generalised
     for feature in generalised:
@@ -91,7 +92,7 @@ def test_public_report_shows_open_hazards_only_on_its_grid(example_report: Examp
     hazard_zone = shapely.union_all(open_shapes).buffer(1e-7)
     for layer in data["layers"]:
         for feature in layer["features"]:
-            if feature["properties"]["style"] == reporting.PUBLIC_HAZARD:
+            if feature["properties"]["style"] == layers.PUBLIC_HAZARD:
                 continue
             for x, y in _coordinates(feature["geometry"]):
                 assert not hazard_zone.covers(shapely.Point(x, y)), (layer["key"], x, y)

@@ -10,30 +10,22 @@ Article 7 of the Mine Ban Treaty: land cancelled (non-technical survey), reduced
 (technical survey) and cleared, by period, admin unit and method.
 
 Personal data is never read: the victims layer is not opened, and a report holds counts
-of the killed and injured only. ``public`` also generalises every hazard area not yet
-released to the centre of a :data:`PUBLIC_GRID` degree cell (one point per cell, with the
-count and the land left there), leaves out the polygons of land released inside areas
-still open (they would draw the hazard's edge), names of assets, and the coordinates that
-geometry-check messages quote.
+of the killed and injured only. ``public`` also generalises the hazard areas not yet
+released to :data:`~safeground.reports.layers.PUBLIC_GRID` cells on the map (see
+:mod:`safeground.reports.layers`) and withholds the coordinates that geometry-check
+messages quote.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import shapely
-from shapely.geometry import box, mapping
-from shapely.geometry.base import BaseGeometry
 
 from safeground.domain.accounting import GroupBy, ReleaseRow, SummaryRow
 from safeground.domain.model import OutcomeType
@@ -49,6 +41,7 @@ from safeground.forecast import (
     tornado,
 )
 from safeground.reports import charts
+from safeground.reports import layers as map_
 from safeground.reports.document import (
     Cell,
     Chart,
@@ -61,6 +54,7 @@ from safeground.reports.document import (
     m2,
     text,
 )
+from safeground.reports.layers import PUBLIC_GRID
 from safeground.scenarios import Comparison
 from safeground.services import register
 from safeground.services import scenarios as scenario_service
@@ -68,9 +62,6 @@ from safeground.services.checking import CheckResult, check_register
 from safeground.services.planning import RegionPlan, plan_region, region_work
 from safeground.store.base import Store
 
-#: Degrees: ``public`` reports show hazards not yet released only as centres of cells
-#: this wide (0.01° is about 1.1 km north-south, less east-west away from the equator).
-PUBLIC_GRID = 0.01
 #: Land an asset waits for is priority land (as the planner weighs it).
 PRIORITY_WEIGHT = scenario_service.PRIORITY_WEIGHT
 #: Findings of the geometry checks listed one by one (the counts cover them all).
@@ -85,26 +76,6 @@ _RELEASE_COLUMNS = (
 _STOCK_COLUMNS = ("hazard areas", "open", "recorded m²")
 _REMAINING = "remaining m² (still hazardous)"
 _COORDINATES = re.compile(r"\(\s*-?\d+\.\d+\s*,\s*-?\d+\.\d+\s*\)")
-
-HAZARD_COLOURS = {
-    "open, priority (an asset waits for it)": "#b2182b",
-    "open": "#f4a582",
-    "closed (released)": "#878787",
-}
-PUBLIC_HAZARD = f"open: hazard areas in a {PUBLIC_GRID:g}° cell"
-RELEASE_COLOURS = {
-    "cancelled (non-technical survey)": "#a6d96a",
-    "reduced (technical survey)": "#66bd63",
-    "cleared (clearance)": "#1a9850",
-}
-DAMAGE_COLOURS = {
-    "destroyed": "#40004b",
-    "highly_damaged": "#762a83",
-    "moderately_damaged": "#9970ab",
-    "slightly_damaged": "#c2a5cf",
-    "not_affected": "#e7d4e8",
-    "unknown": "#bababa",
-}
 
 
 @dataclass(frozen=True)
@@ -196,7 +167,7 @@ def build(
     """The report of the register in ``store`` (and of ``forecast``, when given; else
     the plan and forecast sections say ``forecast_note``)."""
     layers = _map_layers(store, public)
-    bounds = _bounds(layers)
+    bounds = map_.bounds(layers)
     notes = [
         "Areas in square metres, computed in the UTM zone of each area, never in degrees. "
         "Land not released is still suspected or confirmed hazardous: nothing here calls "
@@ -236,7 +207,7 @@ def build(
         public,
         sections,
         tuple(layers),
-        _basemap(bounds) if bounds else None,
+        map_.basemap(bounds) if bounds else None,
         bounds,
         tuple(notes),
     )
@@ -627,153 +598,13 @@ def _data_quality(result: CheckResult, public: bool) -> Section:
     )
 
 
-# --- the map -------------------------------------------------------------------------------
-def _round(geom: BaseGeometry, digits: int = 6) -> dict[str, Any]:
-    """GeoJSON of ``geom`` with coordinates rounded (6 decimals: about 0.1 m)."""
-    rounded = shapely.set_precision(geom, 10**-digits, mode="pointwise")
-    out: dict[str, Any] = json.loads(json.dumps(mapping(rounded)))
-    return out
-
-
-def _feature(
-    geom: BaseGeometry, style: str, info: Mapping[str, Any], **extra: Any
-) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": _round(geom),
-        "properties": {"style": style, "info": dict(info), **extra},
-    }
-
-
-def _snap(value: float) -> float:
-    """``value`` on the public grid, printed with no more digits than the grid has."""
-    digits = max(0, -math.floor(math.log10(PUBLIC_GRID)))
-    return round(round(value / PUBLIC_GRID) * PUBLIC_GRID, digits)
-
-
 def _map_layers(store: Store, public: bool) -> list[MapLayer]:
-    areas_layer = store.layer("hazard_areas")
+    def rows(name: str) -> map_.LayerRows:
+        layer = store.layer(name)
+        return layer.records(), layer.shapes()
+
     work, _, _ = region_work(store, blocking_weight=PRIORITY_WEIGHT)
     priority = {a.area_id for a in work if a.weight >= PRIORITY_WEIGHT}
-    hazards: list[dict[str, Any]] = []
-    cells: dict[tuple[float, float], list[float]] = {}
-    still_open: set[str] = set()
-    for row, geom in zip(areas_layer.records(), areas_layer.shapes(), strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        area_id = str(row["area_id"])
-        is_open = row["status"] == "open"
-        if is_open:
-            still_open.add(area_id)
-        if is_open and public:
-            c = geom.centroid
-            cell = cells.setdefault((_snap(c.x), _snap(c.y)), [0, 0.0])
-            cell[0] += 1
-            cell[1] += float(row["remaining_m2"] or 0.0)
-            continue
-        if is_open:
-            style = next(iter(HAZARD_COLOURS)) if area_id in priority else "open"
-        else:
-            style = "closed (released)"
-        info = {
-            "hazard area": area_id,
-            "name": row["name"],
-            "type": row["hazard_type"],
-            "status": row["status"],
-            "admin unit": row["admin_unit"],
-            "recorded m²": f"{float(row['area_m2'] or 0):,.0f}",
-            "remaining m²": f"{float(row['remaining_m2'] or 0):,.0f}",
-        }
-        hazards.append(_feature(geom, style, info))
-    for (x, y), (n, left) in sorted(cells.items()):
-        hazards.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [x, y]},
-                "properties": {
-                    "style": PUBLIC_HAZARD,
-                    "info": {
-                        f"{PUBLIC_GRID:g}° cell centred on": f"{y:.2f}, {x:.2f}",
-                        "open hazard areas": n,
-                        "remaining m²": f"{left:,.0f}",
-                    },
-                    "radius": 4 + 2 * math.sqrt(n),
-                },
-            }
-        )
-    hazard_legend = dict(HAZARD_COLOURS)
-    if public:
-        hazard_legend = {
-            PUBLIC_HAZARD: "#b2182b",
-            "closed (released)": HAZARD_COLOURS["closed (released)"],
-        }
-    released_layer = store.layer("land_release")
-    released = []
-    labels = dict(zip(_OUTCOMES, RELEASE_COLOURS, strict=True))
-    for row, geom in zip(released_layer.records(), released_layer.shapes(), strict=True):
-        if geom is None or (public and str(row["area_id"]) in still_open):
-            continue
-        info = {
-            "hazard area": row["area_id"],
-            "outcome": row["outcome"],
-            "method": row["method"],
-            "date": row["date"],
-            "released m²": f"{float(row['released_m2'] or 0):,.0f}",
-        }
-        released.append(_feature(geom, labels[OutcomeType(str(row["outcome"]))], info))
-    assets_layer = store.layer("assets")
-    assets = []
-    for row, geom in zip(assets_layer.records(), assets_layer.shapes(), strict=True):
-        if geom is None:
-            continue
-        info = {
-            "asset": row["asset_id"],
-            **({} if public else {"name": row["name"]}),
-            "kind": row["kind"],
-            "damage grade": row["damage_grade"],
-            "state": row["state"],
-        }
-        grade = str(row["damage_grade"]) if row["damage_grade"] in DAMAGE_COLOURS else "unknown"
-        assets.append(_feature(geom, grade, info, faded=row["state"] == "rebuilt"))
-    return [
-        MapLayer("hazards", "Hazard areas", hazards, hazard_legend),
-        MapLayer("released", "Land released", released, RELEASE_COLOURS),
-        MapLayer("assets", "Assets to rebuild", assets, DAMAGE_COLOURS),
-    ]
-
-
-def _bounds(layers: Sequence[MapLayer]) -> tuple[float, float, float, float] | None:
-    geoms = [shapely.geometry.shape(f["geometry"]) for layer in layers for f in layer.features]
-    if not geoms:
-        return None
-    w, s, e, n = shapely.GeometryCollection(geoms).bounds
-    pad = max(e - w, n - s, 0.01) * 0.05
-    return (w - pad, s - pad, e + pad, n + pad)
-
-
-@cache
-def _countries() -> tuple[tuple[str, BaseGeometry], ...]:
-    path = resources.files("safeground") / "static" / "basemap" / "countries-50m.geojson"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return tuple(
-        (str(f["properties"].get("name", "")), shapely.geometry.shape(f["geometry"]))
-        for f in data["features"]
+    return map_.map_layers(
+        rows("hazard_areas"), rows("land_release"), rows("assets"), priority, public=public
     )
-
-
-def _basemap(bounds: tuple[float, float, float, float]) -> dict[str, Any]:
-    """The Natural Earth country outlines around ``bounds`` (clipped, to keep the report
-    small), as a GeoJSON FeatureCollection."""
-    w, s, e, n = bounds
-    pad = max(e - w, n - s) * 2 + 1.0
-    window = box(w - pad, s - pad, e + pad, n + pad)
-    features = []
-    for name, geom in _countries():
-        if not geom.intersects(window):
-            continue
-        clipped = shapely.clip_by_rect(geom, *window.bounds)
-        if not clipped.is_empty:
-            features.append(
-                {"type": "Feature", "geometry": _round(clipped, 4), "properties": {"name": name}}
-            )
-    return {"type": "FeatureCollection", "features": features}
