@@ -26,7 +26,7 @@ def text(value: object) -> Cell:
 
 def m2(value: float | None) -> Cell:
     """Square metres, printed whole with thousands separators; the exact value kept."""
-    return ("" if value is None else f"{value:,.0f}", value)
+    return ("" if value is None else f"{value:,.0f}", None if value is None else float(value))
 
 
 def count(value: int | None) -> Cell:
@@ -34,7 +34,7 @@ def count(value: int | None) -> Cell:
 
 
 def days(value: float | None) -> Cell:
-    return ("-" if value is None else f"{value:,.0f}", value)
+    return ("-" if value is None else f"{value:,.0f}", None if value is None else float(value))
 
 
 @dataclass(frozen=True)
