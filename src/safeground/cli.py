@@ -41,7 +41,10 @@ app = typer.Typer(
     add_completion=False,
 )
 area_app = typer.Typer(help="Hazard areas.", no_args_is_help=True)
-report_app = typer.Typer(help="Reports: draft, submit, approve, reject.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="With no subcommand: write the report document (HTML with an offline map, and "
+    "PDF). Subcommands: the land-release reports (draft, submit, approve, reject)."
+)
 app.add_typer(area_app, name="area")
 app.add_typer(report_app, name="report")
 plan_app = typer.Typer(help="Plans: who does what, when.", no_args_is_help=True)
@@ -307,6 +310,49 @@ def _load_json(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("--data must be a JSON object")
     return value
+
+
+@report_app.callback(invoke_without_command=True)
+def report_document(
+    ctx: typer.Context,
+    db: Db = DEFAULT_DB,
+    folder: Annotated[Path, typer.Option("--out", help="The folder to write into.")] = Path(
+        "report"
+    ),
+    public: Annotated[
+        bool,
+        typer.Option(
+            help="For publication: hazards not yet released only as 0.01° grid cells, "
+            "no personal fields."
+        ),
+    ] = False,
+    forecast: Annotated[
+        bool, typer.Option(help="Plan and forecast the open work for the report.")
+    ] = True,
+    plan_seconds: Annotated[float, typer.Option(help="Seconds for the planner.")] = 10.0,
+    runs: Annotated[int, typer.Option(help="Forecast runs.")] = 1_000,
+    as_json: Json = False,
+) -> None:
+    """Write report.html (opens with no network) and report.pdf into --out."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from safeground.services import reporting
+
+    with _store(db) as store:
+        outlook, note = None, "not asked for (--no-forecast)"
+        if forecast:
+            try:
+                with err.status("planning and forecasting the open work"):
+                    outlook = reporting.outlook(store, plan_seconds=plan_seconds, runs=runs)
+            except ValueError as exc:
+                note = f"no plan or forecast: {exc}"
+        written = reporting.write(
+            store, folder, public=public, forecast=outlook, forecast_note=note
+        )
+    if as_json:
+        _print_json({"html": str(written.html), "pdf": str(written.pdf), "public": public})
+    else:
+        out.print(f"wrote {written.html} and {written.pdf}")
 
 
 @report_app.command("new")

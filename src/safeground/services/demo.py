@@ -4,7 +4,8 @@ The region (:mod:`safeground.demo.region`) is written as GeoJSON files and broug
 ``safeground import``'s own service, as a user's data would be; the teams are registered by
 reports. The register is then planned (:mod:`safeground.services.planning`), the plan
 forecast under uncertainty (:mod:`safeground.forecast`), and the forecast outputs written
-to a report folder as JSON and CSV.
+to a report folder as JSON and CSV, and as the report document of
+:mod:`safeground.services.reporting` (``report.html`` with its offline map, ``report.pdf``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from safeground.demo.region import generate
 from safeground.forecast import (
     Deliverables,
     Milestones,
+    SCurve,
     Uncertainty,
     milestones,
     s_curves,
@@ -32,7 +34,7 @@ from safeground.forecast import (
 from safeground.importing.mapping import ImportKind
 from safeground.reports import charts
 from safeground.scenarios import Comparison
-from safeground.services import scenarios
+from safeground.services import reporting, scenarios
 from safeground.services.importing import import_file
 from safeground.services.planning import plan_region
 from safeground.services.workflow import Draft, Workflow
@@ -137,7 +139,7 @@ def run(
     )
     say("writing the report")
     _write_plan(out / "plan.csv", plan.rows())
-    _write_curves(out, sim, deliverables)
+    curves = _write_curves(out, sim, deliverables)
     _write_milestones(out / "milestones.csv", (land, everything, built))
     charts.tornado_png(sensitivity, out / "tornado.png")
     with (out / "tornado.csv").open("w", newline="", encoding="utf-8") as f:
@@ -176,6 +178,10 @@ def run(
         report_dir=str(out),
     )
     (out / "summary.json").write_text(json.dumps(summary.as_dict(), indent=2), "utf-8")
+    outlook = reporting.Outlook(
+        plan, curves, (land, everything, built), sensitivity, comparison, runs
+    )
+    reporting.write(store, out, forecast=outlook, today=clock.now().date())
     return summary
 
 
@@ -200,10 +206,12 @@ def _write_milestones(path: Path, measures: Sequence[Milestones]) -> None:
                 writer.writerow([m.what, f"{level:.0%}", f"{m.planned[i]:.0f}", *days])
 
 
-def _write_curves(out: Path, sim: Any, deliverables: Deliverables) -> None:
+def _write_curves(out: Path, sim: Any, deliverables: Deliverables) -> tuple[SCurve, ...]:
     what: Literal["land", "assets"]
+    curves = []
     for what in ("land", "assets"):
         curve = s_curves(sim, deliverables, what)
+        curves.append(curve)
         charts.s_curve_png(curve, out / f"s_curve_{what}.png")
         with (out / f"s_curve_{what}.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
@@ -211,3 +219,4 @@ def _write_curves(out: Path, sim: Any, deliverables: Deliverables) -> None:
             for i, day in enumerate(curve.days):
                 bands = [f"{curve.bands[j][i]:.1f}" for j in range(len(curve.percentiles))]
                 writer.writerow([int(day), f"{curve.planned[i]:.1f}", *bands])
+    return tuple(curves)
