@@ -1,6 +1,8 @@
 """Storage behind one contract; the back-end is chosen by URL.
 
 ``sqlite:PATH`` or a plain path: the embedded GeoPackage store (the default).
+``postgresql://user@host:port/db`` (optionally ``?schema=NAME``): the PostGIS store, for a
+team server (install the ``server`` extra for its driver).
 """
 
 from __future__ import annotations
@@ -14,7 +16,13 @@ def open_store(url: str | Path, *, create: bool = False) -> Store:
     """Open (or, with ``create``, make) the store at ``url``."""
     text = str(url)
     if text.startswith(("postgresql:", "postgres:")):
-        raise StoreError("the PostGIS back-end is not available in this version")
+        try:
+            from safeground.store.postgis import PostGISStore
+        except ImportError as exc:  # psycopg comes with the server extra
+            raise StoreError(
+                "the PostGIS back-end needs psycopg: pip install 'safeground[server]'"
+            ) from exc
+        return PostGISStore.create(text) if create else PostGISStore(text)
     path = text.removeprefix("sqlite:")
     from safeground.store.sqlite import SQLiteStore
 
