@@ -3,15 +3,18 @@ or, for GDAL, the browser and the load benchmark, by uvicorn on a loopback port.
 
 from __future__ import annotations
 
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from fastapi import FastAPI
@@ -86,21 +89,47 @@ def free_port() -> int:
 
 
 class Running:
-    """uvicorn serving ``app`` on a loopback port in a thread, until ``stop``."""
+    """``safeground serve`` on a loopback port, in its own process (GDAL holds the GIL
+    while it reads, so a server in a thread of the test process would stall), until
+    ``stop``."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, url: str, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the server did not start")
-            time.sleep(0.05)
+        environ = {**os.environ, "SAFEGROUND_SECRET_KEY": SECRET, **env}
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "safeground.cli",
+                "serve",
+                "--db",
+                url,
+                "--port",
+                str(self.port),
+            ],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.base}/api/me", timeout=2):
+                    pass
+            except urllib.error.HTTPError as exc:
+                if exc.code == 401:
+                    break  # up, and refusing the anonymous
+                raise
+            except OSError:
+                if time.monotonic() > deadline or self._proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.1)
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=20)
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()

@@ -3,7 +3,7 @@
 Collections: hazard areas, released land, events and assets. Items take ``bbox`` (CRS84),
 ``limit`` and ``offset`` and link to the next page; each feature's id is its record's id
 (released land: ``AREA.OUTCOME``). Reading needs a session like every other route: GDAL
-sends it with ``GDAL_HTTP_HEADERS='Authorization: Bearer TOKEN'``.
+sends it with the config options ``GDAL_HTTP_AUTH=BEARER GDAL_HTTP_BEARER=TOKEN``.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ team server (install the ``server`` extra for its driver).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from safeground.store.base import Conflict, InvalidData, NotFound, Store, StoreError
@@ -15,6 +16,8 @@ from safeground.store.base import Conflict, InvalidData, NotFound, Store, StoreE
 def open_store(url: str | Path, *, create: bool = False) -> Store:
     """Open (or, with ``create``, make) the store at ``url``."""
     text = str(url)
+    if isinstance(url, Path):  # a URL that went through Path lost a slash: put it back
+        text = re.sub(r"^(postgres(?:ql)?):/(?!/)", r"\1://", text)
     if text.startswith(("postgresql:", "postgres:")):
         try:
             from safeground.store.postgis import PostGISStore
