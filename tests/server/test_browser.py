@@ -91,7 +91,7 @@ def test_field_officer_files_reviewer_approves_and_the_page_follows(
 
             # the reviewer approves it: the summary and the map show the area
             login(rev, "rev")
-            expect(rev.locator("#summary-area")).to_have_text("–")
+            expect(rev.locator("#summary-area")).to_have_text("\N{EN DASH}")  # nothing recorded yet
             rev.click('tr[data-report="1"] button[data-action="approve"]')
             expect(rev.locator("#message")).to_contain_text("report 1: approved")
             expect(rev.locator("#summary-area")).to_have_text(ABOUT_20_000)
