@@ -105,7 +105,7 @@ def test_rules_refuse_with_their_name(server: Server) -> None:
     assert r.status_code == 422 and r.json()["rule"] == "area-not-covered"
 
 
-def test_only_another_author_edits_nothing_of_a_draft(server: Server) -> None:
+def test_another_field_officer_cannot_submit_someone_elses_draft(server: Server) -> None:
     draft = _area(server.client("fo"))
     other = server.client("fo2")
     r = other.post(f"/api/reports/{draft['id']}/submit", json={"version": draft["version"]})
@@ -201,3 +201,39 @@ def test_wrong_passwords_and_unknown_names_fail_alike(server: Server) -> None:
 def test_the_server_refuses_a_default_or_weak_secret(secret: str) -> None:
     with pytest.raises(SettingsError):
         Settings(db="x.gpkg", secret_key=secret)
+
+
+def test_concurrent_approvals_on_one_area_lose_nothing(server: Server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from safeground.services import register
+    from safeground.store import open_store
+
+    fo, rev = server.client("fo"), server.client("rev")
+    area_id = _approve(rev, _area(fo))["record_id"]
+    drafts = [
+        fo.post(
+            "/api/reports",
+            json={
+                "kind": "activity",
+                "record_id": area_id,
+                "payload": {"activity_type": "non_technical_survey"},
+                "submit": True,
+            },
+        ).json()
+        for _ in range(6)
+    ]
+    clients = [server.client("rev") for _ in drafts]
+    with ThreadPoolExecutor(len(drafts)) as pool:
+        done = list(
+            pool.map(
+                lambda pair: pair[0].post(
+                    f"/api/reports/{pair[1]['id']}/approve", json={"version": pair[1]["version"]}
+                ),
+                zip(clients, drafts, strict=True),
+            )
+        )
+    assert [r.status_code for r in done] == [200] * len(drafts)
+    with open_store(server.url) as store:
+        assert list(register.verify(store)) == []
+        assert len(store.layer_page("activities", key=area_id).rows) == len(drafts)
