@@ -142,15 +142,7 @@ def items(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> GeoJSONResponse:
     box = _bbox(bbox)
-    layer = team.features(name, bbox=box, limit=limit + 1, offset=offset)
-    more = len(layer.rows) > limit
-    page = Layer(
-        layer.name,
-        layer.geometry_type,
-        layer.columns,
-        layer.rows[:limit],
-        None if layer.geometries is None else layer.geometries[:limit],
-    )
+    page, more = team.features(name, bbox=box, limit=limit, offset=offset)
     found = features(name, page)
     base = f"{_base(request)}/collections/{name}/items"
     query: dict[str, Any] = {"limit": limit}
@@ -181,7 +173,7 @@ def items(
 @router.get("/collections/{name}/items/{fid}", response_class=GeoJSONResponse)
 def item(name: str, fid: str, request: Request, team: TeamDep) -> GeoJSONResponse:
     key = fid.partition(".")[0] if name == "land_release" else fid
-    layer = team.features(name, key=key, limit=10_000)
+    layer, _more = team.features(name, key=key, limit=10_000)
     for feature in features(name, layer):
         if feature["id"] == fid:
             feature["links"] = [

@@ -120,11 +120,12 @@ def summary(team: TeamDep, by: str = "total") -> list[dict[str, Any]]:
 # --- reports -------------------------------------------------------------------------------
 @router.get("/reports", response_model=list[ReportPublic], tags=["reports"])
 def reports(
-    team: TeamDep, status: str | None = None, record: str | None = None
+    team: TeamDep, status: str | None = None, record: str | None = None, limit: int = 200
 ) -> list[ReportPublic]:
+    """The latest ``limit`` reports, filtered by status and record."""
     return [
         ReportPublic.of(r, team.store.report_version(r.id))
-        for r in team.reports(status=status, record_id=record)
+        for r in team.reports(status=status, record_id=record, limit=limit)
     ]
 
 

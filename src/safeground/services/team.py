@@ -66,11 +66,17 @@ class Team:
         self.who.require(Permission.READ)
         return Versioned(self.store.report(report_id), self.store.report_version(report_id))
 
-    def reports(self, *, status: str | None = None, record_id: str | None = None) -> list[Report]:
+    def reports(
+        self, *, status: str | None = None, record_id: str | None = None, limit: int = 200
+    ) -> list[Report]:
+        """The latest ``limit`` reports (in id order), filtered."""
         self.who.require(Permission.READ)
-        return self.store.reports(
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit is 1 to {MAX_LIMIT}")
+        found = self.store.reports(
             record_id=record_id, status=None if status is None else ReportStatus(status)
         )
+        return found[-limit:]
 
     def personal_data(self, report_id: int) -> Mapping[str, Any] | None:
         """Victims' personal data of a report: only with the explicit permission."""
@@ -106,13 +112,20 @@ class Team:
         limit: int = 10,
         offset: int = 0,
         key: str | None = None,
-    ) -> Layer:
+    ) -> tuple[Layer, bool]:
+        """A page of a collection's features, and whether more follow it."""
         self.who.require(Permission.READ)
         if collection not in COLLECTIONS:
             raise NotFound(f"no collection {collection!r}")
         if not 1 <= limit <= MAX_LIMIT or offset < 0:
             raise ValueError(f"limit is 1 to {MAX_LIMIT} and offset at least 0")
-        return self.store.layer_page(collection, bbox=bbox, limit=limit, offset=offset, key=key)
+        layer = self.store.layer_page(
+            collection, bbox=bbox, limit=limit + 1, offset=offset, key=key
+        )
+        more = len(layer.rows) > limit
+        geometries = None if layer.geometries is None else layer.geometries[:limit]
+        page = Layer(layer.name, layer.geometry_type, layer.columns, layer.rows[:limit], geometries)
+        return page, more
 
     # --- writing reports -------------------------------------------------------------------
     def draft(
