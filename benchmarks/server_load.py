@@ -88,11 +88,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "SAFEGROUND_SECRET_KEY": SECRET, "SAFEGROUND_POOL_SIZE": "16"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "safeground.cli", "serve", "--db", url, "--port", str(port)],
+        [sys.executable, "-m", "safeground.cli", "serve", "--db", url]
+        + ["--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
     )
@@ -164,6 +165,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="per client, bbox queries")
     parser.add_argument("--submit-clients", type=int, default=10)
     parser.add_argument("--submissions", type=int, default=10, help="per submitting client")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--loads", default="bbox,submit", help="which loads to run")
     parser.add_argument("--backend", choices=("sqlite", "postgis", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("SAFEGROUND_TEST_PG_URL", ""))
     args = parser.parse_args()
@@ -180,13 +183,15 @@ def main() -> None:
                 url = f"{args.pg_url}{'&' if '?' in args.pg_url else '?'}schema={schema}"
             seconds = record(url, args.areas)
             console.print(f"{backend}: recorded {args.areas:,} areas in {seconds:.0f} s")
-            proc, base = serve(url)
+            proc, base = serve(url, args.workers)
             try:
                 asyncio.run(run_load(base, "bbox", 5, 4, seed=1))  # warm the caches
                 for load, clients, per in (
                     ("bbox", args.clients, args.requests),
                     ("submit", args.submit_clients, args.submissions),
                 ):
+                    if load not in args.loads.split(","):
+                        continue
                     n, errors, secs, lat = asyncio.run(run_load(base, load, clients, per, 11))
                     results.append(Result(backend, load, clients, n, errors, secs, lat))
             finally:

@@ -1083,6 +1083,7 @@ def serve(
     db: DbUrl = str(DEFAULT_DB),
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (one per core).")] = 1,
 ) -> None:
     """Run the team server: web page, JSON API, OGC API - Features (needs the server extra
     and SAFEGROUND_SECRET_KEY)."""
@@ -1099,9 +1100,24 @@ def serve(
             settings = Settings.from_env(db)
         except SettingsError as exc:
             raise StoreError(str(exc)) from exc
-        application = create_app(settings)
+        if workers == 1:
+            application = create_app(settings)
+        else:  # each worker process builds its own app from the same settings
+            import os
+
+            os.environ["SAFEGROUND_DB"] = settings.db
     out.print(f"safeground on http://{host}:{port}/ (API docs: /docs, OGC API: /ogc)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    else:
+        uvicorn.run(
+            "safeground.server.app:from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
 
 
 def _password(password_env: str) -> str:

@@ -69,6 +69,12 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def from_env() -> FastAPI:
+    """The app from the environment (SAFEGROUND_DB, SAFEGROUND_SECRET_KEY, ...): the
+    factory each uvicorn worker process calls."""
+    return create_app(Settings.from_env())
+
+
 _PAGE_HEADERS = {
     # everything the page loads comes from this server: no CDN, no inline script
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "

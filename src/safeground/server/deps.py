@@ -20,7 +20,7 @@ CSRF_HEADER = "x-requested-with"  # cookie sessions must send it on writes
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:  # async: no thread for this
     settings: Settings = request.app.state.settings
     return settings
 
@@ -60,7 +60,7 @@ def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> P
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_team(store: StoreDep, principal: PrincipalDep) -> Team:
+async def get_team(store: StoreDep, principal: PrincipalDep) -> Team:
     return Team(store, principal)
 
 
