@@ -91,9 +91,9 @@ def free_port() -> int:
 def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "SAFEGROUND_SECRET_KEY": SECRET, "SAFEGROUND_POOL_SIZE": "16"}
+    command = [sys.executable, "-m", "safeground.cli", "serve", "--db", url]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "safeground.cli", "serve", "--db", url]
-        + ["--port", str(port), "--workers", str(workers)],
+        [*command, "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
     )
