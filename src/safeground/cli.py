@@ -1303,6 +1303,148 @@ def example(
     )
 
 
+# --- team server -----------------------------------------------------------------------------
+user_app = typer.Typer(
+    help="Team-server accounts: add, change roles, deactivate.", no_args_is_help=True
+)
+app.add_typer(user_app, name="user")
+DbUrl = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="SAFEGROUND_DB",
+        help="The project database: a GeoPackage path (sqlite:PATH) or a postgresql:// URL.",
+    ),
+]
+
+
+@app.command()
+def serve(
+    db: DbUrl = str(DEFAULT_DB),
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (one per core).")] = 1,
+) -> None:
+    """Run the team server: web page, JSON API, OGC API - Features (needs the server extra
+    and SAFEGROUND_SECRET_KEY)."""
+    try:
+        import uvicorn
+
+        from safeground.server.app import create_app
+        from safeground.server.settings import Settings, SettingsError
+    except ImportError as exc:
+        err.print(f"[bold red]error:[/] {exc}: pip install 'safeground[server]'")
+        raise typer.Exit(1) from exc
+    with _errors():
+        try:
+            settings = Settings.from_env(db)
+        except SettingsError as exc:
+            raise StoreError(str(exc)) from exc
+        if workers == 1:
+            application = create_app(settings)
+        else:  # each worker process builds its own app from the same settings
+            import os
+
+            os.environ["SAFEGROUND_DB"] = settings.db
+    out.print(f"safeground on http://{host}:{port}/ (API docs: /docs, OGC API: /ogc)")
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    else:
+        uvicorn.run(
+            "safeground.server.app:from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+
+
+def _password(password_env: str) -> str:
+    import os
+
+    password = os.environ.get(password_env, "")
+    if not password:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    role: Annotated[
+        list[str],
+        typer.Option(help="field_officer, reviewer, viewer, admin or personal_data; repeat."),
+    ],
+    password_env: Annotated[
+        str, typer.Option(help="Read the password from this environment variable, else ask.")
+    ] = "SAFEGROUND_PASSWORD",
+    db: DbUrl = str(DEFAULT_DB),
+    user: User = "",
+) -> None:
+    """Add an account to the team server (the first admin is made here)."""
+    from safeground.services.accounts import Accounts
+
+    with _store_url(db) as store:
+        account = Accounts(store, "cli").create(
+            name, _password(password_env), role, by=user or _login()
+        )
+    out.print(f"added {account.name}: {', '.join(account.roles)}")
+
+
+@user_app.command("set")
+def user_set(
+    name: Annotated[str, typer.Argument(help="The user name.")],
+    role: Annotated[list[str] | None, typer.Option(help="The new roles; repeat.")] = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive")] = None,
+    new_password: Annotated[bool, typer.Option("--password", help="Set a new password.")] = False,
+    password_env: Annotated[str, typer.Option()] = "SAFEGROUND_PASSWORD",
+    db: DbUrl = str(DEFAULT_DB),
+    user: User = "",
+) -> None:
+    """Change an account's roles, password or whether it may log in."""
+    from safeground.services.accounts import Accounts
+
+    with _store_url(db) as store:
+        accounts = Accounts(store, "cli")
+        current = store.account(name)
+        account = accounts.update(
+            name,
+            by=user or _login(),
+            version=current.version,
+            roles=role or None,
+            password=_password(password_env) if new_password else None,
+            active=active,
+        )
+    out.print(
+        f"{account.name}: {', '.join(account.roles)}, {'active' if account.active else 'inactive'}"
+    )
+
+
+@user_app.command("list")
+def user_list(db: DbUrl = str(DEFAULT_DB), as_json: Json = False) -> None:
+    """List the accounts (never their password hashes)."""
+    with _store_url(db) as store:
+        accounts = store.accounts()
+    if as_json:
+        _print_json(
+            [{"name": a.name, "roles": list(a.roles), "active": a.active} for a in accounts]
+        )
+        return
+    table = Table(title=f"Accounts ({len(accounts)})")
+    for column in ("name", "roles", "active"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(a.name, ", ".join(a.roles), "yes" if a.active else "no")
+    out.print(table)
+
+
+@contextmanager
+def _store_url(db: str) -> Iterator[Store]:
+    with _errors(), open_store(db) as store:
+        yield store
+
+
 def main() -> None:
     app()
 

@@ -110,6 +110,20 @@ class Layer:
         return list(shapely.from_wkb(blobs))  # None stays None
 
 
+@dataclass(frozen=True)
+class Account:
+    """A user of a team server: a name, roles and permissions, and a password hash (never
+    the password). ``version`` grows with each change, for conflict checks."""
+
+    name: str
+    roles: tuple[str, ...]
+    password_hash: str
+    active: bool
+    version: int
+    created_at: datetime
+    created_by: str
+
+
 #: The layers a store can hand out, in export order. Personal layers only on request.
 LAYERS: tuple[str, ...] = (
     "hazard_areas",
@@ -250,3 +264,66 @@ class Store(ABC):
     @abstractmethod
     def projection_snapshot(self, record_type: RecordType, record_id: str) -> Any:
         """The stored rows of one record, comparable with ``==``, for consistency checks."""
+
+    # --- report versions, layer queries and accounts (team mode) -------------------------
+    @abstractmethod
+    def report_version(self, report_id: int) -> int:
+        """The report's version: 1 when stored, one more after each change to it. Inside a
+        transaction, the report stays at that version until the transaction ends."""
+
+    @abstractmethod
+    def layer_page(
+        self,
+        name: str,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        key: str | None = None,
+    ) -> Layer:
+        """Rows of one (non-personal) layer in stored order: those whose geometry's envelope
+        meets ``bbox`` (min lon, min lat, max lon, max lat), from ``offset``, at most
+        ``limit``; or, with ``key``, the rows of that record. Served through the spatial
+        index; exact geometry tests are the caller's."""
+
+    @abstractmethod
+    def add_account(self, account: Account, *, by: str) -> Account:
+        """Store a new account (version 1); Conflict if the name is taken."""
+
+    @abstractmethod
+    def account(self, name: str) -> Account:
+        """The account, or NotFound."""
+
+    @abstractmethod
+    def accounts(self) -> list[Account]:
+        """Every account, by name."""
+
+    @abstractmethod
+    def update_account(
+        self,
+        name: str,
+        *,
+        expected_version: int,
+        by: str,
+        at: datetime,
+        roles: Sequence[str] | None = None,
+        password_hash: str | None = None,
+        active: bool | None = None,
+    ) -> Account:
+        """Change an account; Conflict if its version is no longer ``expected_version``.
+        Each change is logged with who made it and when."""
+
+    @abstractmethod
+    def account_log(self, name: str) -> list[tuple[datetime, str, str]]:
+        """(when, by whom, what) for each change to the account, oldest first."""
+
+    @abstractmethod
+    def add_session(self, token_hash: str, name: str, at: datetime, expires: datetime) -> None:
+        """Remember a login session by a hash of its token (never the token)."""
+
+    @abstractmethod
+    def session_account(self, token_hash: str, now: datetime) -> Account | None:
+        """The active account whose session this is, if it has not expired."""
+
+    @abstractmethod
+    def delete_session(self, token_hash: str) -> None: ...

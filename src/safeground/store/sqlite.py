@@ -46,6 +46,7 @@ from safeground.store.base import (
     Store,
     StoreError,
 )
+from safeground.store.sql import SQLITE_0004, SharedSQL
 from safeground.store.tables import (
     RECORD_TABLES,
     TABLES,
@@ -180,6 +181,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0001_geopackage_core", gpkg.CORE_SQL),
     ("0002_register", _REGISTER_SQL + "".join(_table_ddl(TABLES[t]) for t in _FIRST_TABLES)),
     ("0003_events_and_imports", _table_ddl(TABLES["events"]) + _IMPORTS_SQL),
+    ("0004_versions_and_accounts", SQLITE_0004),
 )
 
 
@@ -267,7 +269,7 @@ def _report(row: Sequence[Any]) -> Report:
     )
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SharedSQL, Store):
     """The GeoPackage store. ``SQLiteStore.create(path)`` makes a new database;
     ``SQLiteStore(path)`` opens an existing one."""
 
@@ -751,6 +753,31 @@ class SQLiteStore(Store):
                 out.append(row)
             snapshot[name] = out
         return snapshot
+
+    # --- hooks of the shared SQL (store/sql.py) ------------------------------------------
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._write(sql, params).rowcount
+
+    def _ts_in(self, at: datetime) -> Any:
+        return _ts(_ms(at))
+
+    def _ts_out(self, value: Any) -> datetime:
+        return datetime.fromisoformat(value)
+
+    def _geom_select(self) -> str:
+        return "geom"
+
+    def _geom_out(self, value: Any) -> bytes | None:
+        return None if value is None else gpkg.wkb(value)
+
+    def _bbox_filter(self, table: str) -> str:
+        return (
+            f"fid IN (SELECT id FROM rtree_{table}_geom WHERE maxx >= ? AND maxy >= ? "
+            "AND minx <= ? AND miny <= ?)"
+        )
 
     # --- for tests and tools -------------------------------------------------------------
     def integrity_check(self) -> str:
