@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,7 +31,6 @@ from safeground.domain.model import (
     Record,
     RecordType,
     Report,
-    ReportKind,
     ReportStatus,
     Victim,
 )
@@ -59,10 +58,6 @@ from safeground.store.tables import (
 
 _WRITER_LOCK = 0x5AFE6800  # the advisory lock every write transaction holds
 
-_REPORT_COLUMNS = (
-    "id, kind, record_id, report_date, payload, status, author, created_at, submitted_by, "
-    "submitted_at, reviewed_by, reviewed_at, review_note, supersedes, superseded_by"
-)
 
 _TYPES = {
     "TEXT": "text",
@@ -229,30 +224,6 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 
 def _ms(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    return None if at is None else at.astimezone(UTC)
-
-
-def _report(row: Sequence[Any]) -> Report:
-    return Report(
-        id=row[0],
-        kind=ReportKind(row[1]),
-        record_id=row[2],
-        report_date=row[3],
-        payload=json.loads(row[4]),
-        status=ReportStatus(row[5]),
-        author=row[6],
-        created_at=row[7].astimezone(UTC),
-        submitted_by=row[8],
-        submitted_at=_utc(row[9]),
-        reviewed_by=row[10],
-        reviewed_at=_utc(row[11]),
-        review_note=row[12],
-        supersedes=row[13],
-        superseded_by=row[14],
-    )
 
 
 def _split_url(url: str) -> tuple[str, str]:
@@ -446,112 +417,7 @@ class PostGISStore(SharedSQL, Store):
             supersedes=new.supersedes,
         )
 
-    def report(self, report_id: int) -> Report:
-        row = self._conn.execute(
-            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = %s", (report_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no report {report_id}")
-        return _report(row)
-
-    def reports(
-        self,
-        *,
-        record_type: RecordType | None = None,
-        record_id: str | None = None,
-        status: ReportStatus | None = None,
-    ) -> list[Report]:
-        where, params = [], []
-        for column, value in (
-            ("record_type", record_type),
-            ("record_id", record_id),
-            ("status", status),
-        ):
-            if value is not None:
-                where.append(f"{column} = %s")
-                params.append(str(value))
-        sql = f"SELECT {_REPORT_COLUMNS} FROM reports"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [_report(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
-
-    def iter_reports(self, status: ReportStatus | None = None) -> Iterator[Report]:
-        sql = f"SELECT {_REPORT_COLUMNS} FROM reports"
-        params: tuple[str, ...] = ()
-        if status is not None:
-            sql += " WHERE status = %s"
-            params = (status.value,)
-        rows = self._conn.execute(sql + " ORDER BY record_type, record_id, id", params).fetchall()
-        for row in rows:
-            yield _report(row)
-
-    def update_draft(self, report_id: int, payload: Mapping[str, Any], report_date: date) -> None:
-        cur = self._exec(
-            "UPDATE reports SET payload = %s, report_date = %s WHERE id = %s AND status = 'draft'",
-            (json.dumps(payload, sort_keys=True), report_date, report_id),
-        )
-        if cur.rowcount != 1:
-            self._guard(report_id, ReportStatus.DRAFT)
-
-    def _guard(self, report_id: int, expected: ReportStatus) -> None:
-        current = self.report(report_id).status
-        if current is not expected:
-            raise Conflict(f"report {report_id} is {current}, not {expected}")
-
-    def set_status(
-        self,
-        report_id: int,
-        *,
-        expected: ReportStatus,
-        status: ReportStatus,
-        by: str,
-        at: datetime,
-        note: str | None = None,
-    ) -> Report:
-        if status is ReportStatus.SUBMITTED:
-            sql = "UPDATE reports SET status = %s, submitted_by = %s, submitted_at = %s"
-            params: tuple[Any, ...] = (status.value, by, _ms(at))
-        else:
-            sql = (
-                "UPDATE reports SET status = %s, reviewed_by = %s, reviewed_at = %s, "
-                "review_note = %s"
-            )
-            params = (status.value, by, _ms(at), note)
-        cur = self._exec(
-            sql + " WHERE id = %s AND status = %s", (*params, report_id, expected.value)
-        )
-        if cur.rowcount != 1:
-            self._guard(report_id, expected)
-        return self.report(report_id)
-
-    def mark_superseded(self, report_id: int, by_report_id: int) -> None:
-        self._exec("UPDATE reports SET superseded_by = %s WHERE id = %s", (by_report_id, report_id))
-
-    def personal_data(self, report_id: int) -> Mapping[str, Any] | None:
-        row = self._conn.execute(
-            "SELECT data FROM report_personal WHERE report_id = %s", (report_id,)
-        ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
-
-    def record_ids_taken(self, record_type: RecordType, record_ids: Sequence[str]) -> set[str]:
-        rows = self._conn.execute(
-            "SELECT DISTINCT record_id FROM reports WHERE record_type = %s AND record_id = ANY(%s)",
-            (record_type.value, list(record_ids)),
-        )
-        return {row[0] for row in rows}
-
     # --- imports ------------------------------------------------------------------------
-    def source_links(self, source_keys: Sequence[str]) -> dict[str, SourceLink]:
-        rows = self._conn.execute(
-            "SELECT source_key, record_type, record_id, content_hash, report_id "
-            "FROM source_features WHERE source_key = ANY(%s)",
-            (list(source_keys),),
-        )
-        return {
-            key: SourceLink(key, RecordType(record_type), record_id, content_hash, report_id)
-            for key, record_type, record_id, content_hash, report_id in rows
-        }
-
     def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
         cur = self._exec(
             "INSERT INTO imports (file, sha256, format, kind, dataset, layers, mapping, "
@@ -597,34 +463,6 @@ class PostGISStore(SharedSQL, Store):
             except pg_errors.IntegrityError as exc:
                 raise InvalidData(str(exc).strip()) from exc
         return import_id
-
-    def imports(self) -> list[tuple[int, ImportLog]]:
-        rows = self._conn.execute(
-            "SELECT id, file, sha256, format, kind, dataset, layers, mapping, imported_by, "
-            "approved_by, at, read, imported, unchanged, rejected FROM imports ORDER BY id"
-        )
-        return [
-            (
-                row[0],
-                ImportLog(
-                    file=row[1],
-                    sha256=row[2],
-                    format=row[3],
-                    kind=row[4],
-                    dataset=row[5],
-                    layers=json.loads(row[6]),
-                    mapping=json.loads(row[7]),
-                    imported_by=row[8],
-                    approved_by=row[9],
-                    at=row[10].astimezone(UTC),
-                    read=row[11],
-                    imported=row[12],
-                    unchanged=row[13],
-                    rejected=row[14],
-                ),
-            )
-            for row in rows
-        ]
 
     def next_number(self, name: str, count: int = 1) -> int:
         if count < 1:

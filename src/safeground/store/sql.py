@@ -1,5 +1,5 @@
-"""SQL shared by the SQLite/GeoPackage and PostGIS stores: accounts, sessions, report
-versions and layer pages.
+"""SQL shared by the SQLite/GeoPackage and PostGIS stores: reading and moving reports,
+source links and the import log, accounts, sessions, report versions and layer pages.
 
 Each back-end mixes :class:`SharedSQL` in and provides a few small hooks: how to run a
 statement, how timestamps and geometries come out, and the bbox filter (the GeoPackage
@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from safeground.store.base import Account, Conflict, Layer, NotFound
+from safeground.domain.model import RecordType, Report, ReportKind, ReportStatus
+from safeground.store.base import Account, Conflict, ImportLog, Layer, NotFound, SourceLink
 from safeground.store.tables import TABLES
 
+#: The columns of a report row, in the order :meth:`SharedSQL._report` reads them.
+REPORT_COLUMNS = (
+    "id, kind, record_id, report_date, payload, status, author, created_at, submitted_by, "
+    "submitted_at, reviewed_by, reviewed_at, review_note, supersedes, superseded_by"
+)
 _ACCOUNT_COLUMNS = "name, roles, password_hash, active, version, created_at, created_by"
 
 
@@ -57,6 +63,162 @@ class SharedSQL:
     def _lock_suffix(self) -> str:
         """What makes a SELECT hold its rows until the transaction ends (if needed)."""
         return ""
+
+    # --- reports -------------------------------------------------------------------------
+    def _report(self, row: Sequence[Any]) -> Report:
+        """A row of ``REPORT_COLUMNS`` as a report."""
+        day = row[3]
+        return Report(
+            id=row[0],
+            kind=ReportKind(row[1]),
+            record_id=row[2],
+            report_date=day if isinstance(day, date) else date.fromisoformat(day),
+            payload=json.loads(row[4]),
+            status=ReportStatus(row[5]),
+            author=row[6],
+            created_at=self._ts_out(row[7]),
+            submitted_by=row[8],
+            submitted_at=None if row[9] is None else self._ts_out(row[9]),
+            reviewed_by=row[10],
+            reviewed_at=None if row[11] is None else self._ts_out(row[11]),
+            review_note=row[12],
+            supersedes=row[13],
+            superseded_by=row[14],
+        )
+
+    def report(self, report_id: int) -> Report:
+        rows = self._read(f"SELECT {REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,))
+        if not rows:
+            raise NotFound(f"no report {report_id}")
+        return self._report(rows[0])
+
+    def reports(
+        self,
+        *,
+        record_type: RecordType | None = None,
+        record_id: str | None = None,
+        status: ReportStatus | None = None,
+    ) -> list[Report]:
+        where, params = [], []
+        for column, value in (
+            ("record_type", record_type),
+            ("record_id", record_id),
+            ("status", status),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(str(value))
+        sql = f"SELECT {REPORT_COLUMNS} FROM reports"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [self._report(r) for r in self._read(sql + " ORDER BY id", params)]
+
+    def iter_reports(self, status: ReportStatus | None = None) -> Iterator[Report]:
+        sql = f"SELECT {REPORT_COLUMNS} FROM reports"
+        params: tuple[str, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status.value,)
+        for row in self._read(sql + " ORDER BY record_type, record_id, id", params):
+            yield self._report(row)
+
+    def update_draft(self, report_id: int, payload: Mapping[str, Any], report_date: date) -> None:
+        changed = self._change(
+            "UPDATE reports SET payload = ?, report_date = ? WHERE id = ? AND status = 'draft'",
+            (json.dumps(payload, sort_keys=True), report_date.isoformat(), report_id),
+        )
+        if changed != 1:
+            self._guard(report_id, ReportStatus.DRAFT)
+
+    def _guard(self, report_id: int, expected: ReportStatus) -> None:
+        """Raise NotFound or Conflict, saying which, unless the report is ``expected``."""
+        current = self.report(report_id).status
+        if current is not expected:
+            raise Conflict(f"report {report_id} is {current}, not {expected}")
+
+    def set_status(
+        self,
+        report_id: int,
+        *,
+        expected: ReportStatus,
+        status: ReportStatus,
+        by: str,
+        at: datetime,
+        note: str | None = None,
+    ) -> Report:
+        if status is ReportStatus.SUBMITTED:
+            sql = "UPDATE reports SET status = ?, submitted_by = ?, submitted_at = ?"
+            params: tuple[Any, ...] = (status.value, by, self._ts_in(at))
+        else:
+            sql = "UPDATE reports SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ?"
+            params = (status.value, by, self._ts_in(at), note)
+        changed = self._change(
+            sql + " WHERE id = ? AND status = ?", (*params, report_id, expected.value)
+        )
+        if changed != 1:
+            self._guard(report_id, expected)
+        return self.report(report_id)
+
+    def mark_superseded(self, report_id: int, by_report_id: int) -> None:
+        self._change("UPDATE reports SET superseded_by = ? WHERE id = ?", (by_report_id, report_id))
+
+    def personal_data(self, report_id: int) -> Mapping[str, Any] | None:
+        rows = self._read("SELECT data FROM report_personal WHERE report_id = ?", (report_id,))
+        return None if not rows else dict(json.loads(rows[0][0]))
+
+    def record_ids_taken(self, record_type: RecordType, record_ids: Sequence[str]) -> set[str]:
+        taken: set[str] = set()
+        for chunk in _chunks(record_ids):
+            rows = self._read(
+                "SELECT DISTINCT record_id FROM reports WHERE record_type = ? "
+                f"AND record_id IN ({_marks(chunk)})",
+                (record_type.value, *chunk),
+            )
+            taken.update(row[0] for row in rows)
+        return taken
+
+    # --- imports ---------------------------------------------------------------------------
+    def source_links(self, source_keys: Sequence[str]) -> dict[str, SourceLink]:
+        links: dict[str, SourceLink] = {}
+        for chunk in _chunks(source_keys):
+            rows = self._read(
+                "SELECT source_key, record_type, record_id, content_hash, report_id "
+                f"FROM source_features WHERE source_key IN ({_marks(chunk)})",
+                chunk,
+            )
+            for key, record_type, record_id, content_hash, report_id in rows:
+                links[key] = SourceLink(
+                    key, RecordType(record_type), record_id, content_hash, report_id
+                )
+        return links
+
+    def imports(self) -> list[tuple[int, ImportLog]]:
+        rows = self._read(
+            "SELECT id, file, sha256, format, kind, dataset, layers, mapping, imported_by, "
+            "approved_by, at, read, imported, unchanged, rejected FROM imports ORDER BY id"
+        )
+        return [
+            (
+                row[0],
+                ImportLog(
+                    file=row[1],
+                    sha256=row[2],
+                    format=row[3],
+                    kind=row[4],
+                    dataset=row[5],
+                    layers=json.loads(row[6]),
+                    mapping=json.loads(row[7]),
+                    imported_by=row[8],
+                    approved_by=row[9],
+                    at=self._ts_out(row[10]),
+                    read=row[11],
+                    imported=row[12],
+                    unchanged=row[13],
+                    rejected=row[14],
+                ),
+            )
+            for row in rows
+        ]
 
     # --- report versions -------------------------------------------------------------------
     def report_version(self, report_id: int) -> int:
@@ -260,3 +422,13 @@ CREATE TABLE sessions (
   expires_at DATETIME NOT NULL
 );
 """
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """``values`` in pieces within SQLite's limit on parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)

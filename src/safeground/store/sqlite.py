@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -30,7 +30,6 @@ from safeground.domain.model import (
     Record,
     RecordType,
     Report,
-    ReportKind,
     ReportStatus,
     Victim,
 )
@@ -46,7 +45,7 @@ from safeground.store.base import (
     Store,
     StoreError,
 )
-from safeground.store.sql import SQLITE_0004, SharedSQL
+from safeground.store.sql import REPORT_COLUMNS, SQLITE_0004, SharedSQL
 from safeground.store.tables import (
     RECORD_TABLES,
     TABLES,
@@ -55,11 +54,6 @@ from safeground.store.tables import (
     record_key,
     rows_of,
     victim_rows,
-)
-
-_REPORT_COLUMNS = (
-    "id, kind, record_id, report_date, payload, status, author, created_at, submitted_by, "
-    "submitted_at, reviewed_by, reviewed_at, review_note, supersedes, superseded_by"
 )
 
 
@@ -243,32 +237,6 @@ def _row(r: Report) -> tuple[Any, ...]:
     )
 
 
-def _parse_ts(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
-def _report(row: Sequence[Any]) -> Report:
-    created_at = _parse_ts(row[7])
-    assert created_at is not None
-    return Report(
-        id=row[0],
-        kind=ReportKind(row[1]),
-        record_id=row[2],
-        report_date=date.fromisoformat(row[3]),
-        payload=json.loads(row[4]),
-        status=ReportStatus(row[5]),
-        author=row[6],
-        created_at=created_at,
-        submitted_by=row[8],
-        submitted_at=_parse_ts(row[9]),
-        reviewed_by=row[10],
-        reviewed_at=_parse_ts(row[11]),
-        review_note=row[12],
-        supersedes=row[13],
-        superseded_by=row[14],
-    )
-
-
 class SQLiteStore(SharedSQL, Store):
     """The GeoPackage store. ``SQLiteStore.create(path)`` makes a new database;
     ``SQLiteStore(path)`` opens an existing one."""
@@ -402,119 +370,17 @@ class SQLiteStore(SharedSQL, Store):
             raise InvalidData(str(exc)) from exc
         return reports
 
-    def report(self, report_id: int) -> Report:
-        row = self._conn.execute(
-            f"SELECT {_REPORT_COLUMNS} FROM reports WHERE id = ?", (report_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no report {report_id}")
-        return _report(row)
-
-    def reports(
-        self,
-        *,
-        record_type: RecordType | None = None,
-        record_id: str | None = None,
-        status: ReportStatus | None = None,
-    ) -> list[Report]:
-        where, params = [], []
-        for column, value in (
-            ("record_type", record_type),
-            ("record_id", record_id),
-            ("status", status),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(str(value))
-        sql = f"SELECT {_REPORT_COLUMNS} FROM reports"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [_report(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
-
     def iter_reports(self, status: ReportStatus | None = None) -> Iterator[Report]:
-        sql = f"SELECT {_REPORT_COLUMNS} FROM reports"
+        # streamed from the cursor, not fetched at once: a national register is large
+        sql = f"SELECT {REPORT_COLUMNS} FROM reports"
         params: tuple[str, ...] = ()
         if status is not None:
             sql += " WHERE status = ?"
             params = (status.value,)
-        cursor = self._conn.execute(sql + " ORDER BY record_type, record_id, id", params)
-        for row in cursor:
-            yield _report(row)
-
-    def update_draft(self, report_id: int, payload: Mapping[str, Any], report_date: date) -> None:
-        self._guard(report_id, ReportStatus.DRAFT)
-        self._write(
-            "UPDATE reports SET payload = ?, report_date = ? WHERE id = ?",
-            (json.dumps(payload, sort_keys=True), report_date.isoformat(), report_id),
-        )
-
-    def _guard(self, report_id: int, expected: ReportStatus) -> None:
-        current = self.report(report_id).status
-        if current is not expected:
-            raise Conflict(f"report {report_id} is {current}, not {expected}")
-
-    def set_status(
-        self,
-        report_id: int,
-        *,
-        expected: ReportStatus,
-        status: ReportStatus,
-        by: str,
-        at: datetime,
-        note: str | None = None,
-    ) -> Report:
-        if status is ReportStatus.SUBMITTED:
-            sql = "UPDATE reports SET status = ?, submitted_by = ?, submitted_at = ?"
-            params: tuple[Any, ...] = (status.value, by, _ts(at))
-        else:
-            sql = "UPDATE reports SET status = ?, reviewed_by = ?, reviewed_at = ?, review_note = ?"
-            params = (status.value, by, _ts(at), note)
-        cur = self._write(
-            sql + " WHERE id = ? AND status = ?", (*params, report_id, expected.value)
-        )
-        if cur.rowcount != 1:
-            self._guard(report_id, expected)  # raises NotFound or Conflict, saying which
-        return self.report(report_id)
-
-    def mark_superseded(self, report_id: int, by_report_id: int) -> None:
-        self._write("UPDATE reports SET superseded_by = ? WHERE id = ?", (by_report_id, report_id))
-
-    def personal_data(self, report_id: int) -> Mapping[str, Any] | None:
-        row = self._conn.execute(
-            "SELECT data FROM report_personal WHERE report_id = ?", (report_id,)
-        ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
-
-    def record_ids_taken(self, record_type: RecordType, record_ids: Sequence[str]) -> set[str]:
-        taken: set[str] = set()
-        for start in range(0, len(record_ids), 500):  # within SQLite's parameter limit
-            chunk = record_ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._conn.execute(
-                f"SELECT DISTINCT record_id FROM reports WHERE record_type = ? "
-                f"AND record_id IN ({marks})",
-                (record_type.value, *chunk),
-            )
-            taken.update(row[0] for row in rows)
-        return taken
+        for row in self._conn.execute(sql + " ORDER BY record_type, record_id, id", params):
+            yield self._report(row)
 
     # --- imports ------------------------------------------------------------------------
-    def source_links(self, source_keys: Sequence[str]) -> dict[str, SourceLink]:
-        links: dict[str, SourceLink] = {}
-        for start in range(0, len(source_keys), 500):
-            chunk = source_keys[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._conn.execute(
-                "SELECT source_key, record_type, record_id, content_hash, report_id "
-                f"FROM source_features WHERE source_key IN ({marks})",
-                chunk,
-            )
-            for key, record_type, record_id, content_hash, report_id in rows:
-                links[key] = SourceLink(
-                    key, RecordType(record_type), record_id, content_hash, report_id
-                )
-        return links
-
     def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
         cur = self._write(
             "INSERT INTO imports (file, sha256, format, kind, dataset, layers, mapping, "
@@ -556,34 +422,6 @@ class SQLiteStore(SharedSQL, Store):
         except sqlite3.IntegrityError as exc:
             raise InvalidData(str(exc)) from exc
         return import_id
-
-    def imports(self) -> list[tuple[int, ImportLog]]:
-        rows = self._conn.execute(
-            "SELECT id, file, sha256, format, kind, dataset, layers, mapping, imported_by, "
-            "approved_by, at, read, imported, unchanged, rejected FROM imports ORDER BY id"
-        )
-        return [
-            (
-                row[0],
-                ImportLog(
-                    file=row[1],
-                    sha256=row[2],
-                    format=row[3],
-                    kind=row[4],
-                    dataset=row[5],
-                    layers=json.loads(row[6]),
-                    mapping=json.loads(row[7]),
-                    imported_by=row[8],
-                    approved_by=row[9],
-                    at=datetime.fromisoformat(row[10]),
-                    read=row[11],
-                    imported=row[12],
-                    unchanged=row[13],
-                    rejected=row[14],
-                ),
-            )
-            for row in rows
-        ]
 
     def next_number(self, name: str, count: int = 1) -> int:
         if count < 1:
