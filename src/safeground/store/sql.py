@@ -35,6 +35,10 @@ class SharedSQL:
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a query (``?`` placeholders) and return every row."""
 
+    def _iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Run a query and yield its rows (streamed where the driver can)."""
+        yield from self._read(sql, params)
+
     @abstractmethod
     def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a write (``?`` placeholders) inside the current transaction; the row count.
@@ -119,7 +123,7 @@ class SharedSQL:
         if status is not None:
             sql += " WHERE status = ?"
             params = (status.value,)
-        for row in self._read(sql + " ORDER BY record_type, record_id, id", params):
+        for row in self._iterate(sql + " ORDER BY record_type, record_id, id", params):
             yield self._report(row)
 
     def update_draft(self, report_id: int, payload: Mapping[str, Any], report_date: date) -> None:

@@ -45,7 +45,7 @@ from safeground.store.base import (
     Store,
     StoreError,
 )
-from safeground.store.sql import REPORT_COLUMNS, SQLITE_0004, SharedSQL
+from safeground.store.sql import SQLITE_0004, SharedSQL
 from safeground.store.tables import (
     RECORD_TABLES,
     TABLES,
@@ -370,16 +370,6 @@ class SQLiteStore(SharedSQL, Store):
             raise InvalidData(str(exc)) from exc
         return reports
 
-    def iter_reports(self, status: ReportStatus | None = None) -> Iterator[Report]:
-        # streamed from the cursor, not fetched at once: a national register is large
-        sql = f"SELECT {REPORT_COLUMNS} FROM reports"
-        params: tuple[str, ...] = ()
-        if status is not None:
-            sql += " WHERE status = ?"
-            params = (status.value,)
-        for row in self._conn.execute(sql + " ORDER BY record_type, record_id, id", params):
-            yield self._report(row)
-
     # --- imports ------------------------------------------------------------------------
     def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
         cur = self._write(
@@ -595,6 +585,9 @@ class SQLiteStore(SharedSQL, Store):
     # --- hooks of the shared SQL (store/sql.py) ------------------------------------------
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
+
+    def _iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        yield from self._conn.execute(sql, params)  # a national register is large
 
     def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._write(sql, params).rowcount
