@@ -67,6 +67,9 @@ COMPILED = numba is not None
 #: The probability that a child has one task moved elsewhere in its list.
 SHIFT_RATE = 1.0
 
+#: Generations without a better makespan after which an island starts afresh.
+STALE = 30
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -666,6 +669,7 @@ class _Island:
         self.fit = np.empty(size, dtype=np.int64)
         self.hashes = np.empty(size, dtype=np.uint64)
         self.schedules = 0
+        self.stale = 0
         for i in range(size):
             if i < len(seeds):
                 self.pop[i] = seeds[i]
@@ -673,6 +677,7 @@ class _Island:
                 self.fresh(i)
             self.evaluate(i)
         self.sort()
+        self.best = int(self.fit[0])
 
     def fresh(self, i: int) -> None:
         a = self.a
@@ -768,7 +773,6 @@ def evolve(
     pool = [_Island(arrays, size, seed * 1000 + k, seeds) for k in range(count)]
     done = 0
     chunk = 2
-    stale = 0
     best = min(int(island.fit[0]) for island in pool)
     executor = ThreadPoolExecutor(max_workers=count) if count > 1 else None
     try:
@@ -783,17 +787,21 @@ def evolve(
                 for future in futures:
                     future.result()
             done += chunk
-            if count > 1:
-                migrants = [island.pop[0].copy() for island in pool]
-                for k, island in enumerate(pool):
-                    island.receive(migrants[k - 1])
-            now = min(int(island.fit[0]) for island in pool)
-            stale = 0 if now < best else stale + chunk
-            best = now
-            if stale >= 40:
-                for island in pool:
-                    island.restart(max(1, size // 8))
-                stale = 0
+            leader = min(pool, key=lambda island: int(island.fit[0]))
+            best = int(leader.fit[0])
+            for island in pool:
+                if island.fit[0] < island.best:
+                    island.best, island.stale = int(island.fit[0]), 0
+                    continue
+                island.stale += chunk
+                if island.stale >= STALE:
+                    # a population that has stopped improving starts afresh around its
+                    # best list and the best of all islands
+                    migrant = leader.pop[0].copy()
+                    island.restart(2)
+                    if island is not leader:
+                        island.receive(migrant)
+                    island.best, island.stale = int(island.fit[0]), 0
             # chunks of about a tenth of a second keep the time limit honest
             spent = time.perf_counter() - tick
             if spent < 0.05 and chunk < 64:
