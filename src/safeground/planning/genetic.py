@@ -17,13 +17,18 @@ the justification of Valls, Ballestín and Quintanilla (2005) on every child:
   the order of the justified starts, so what a child inherits is the improved schedule;
 * **two-point crossover** (Hartmann's: the head from the mother, the middle in the
   father's relative order, the tail in the mother's) and a **mutation** that swaps
-  neighbours not linked by a precedence both keep lists precedence-feasible;
+  neighbours not linked by a precedence, and a shift of one task to a random place
+  between its last predecessor and first successor, all keep lists precedence-feasible;
 * **survival**: parents and children together, the best distinct ones (by makespan, then
-  list) stay; a population that stops improving keeps its best and is refilled with
-  regret-biased random lists (latest-finish priorities), themselves justified.
+  schedule) stay, children first among equals;
+* **restarts**: a population without a better makespan for :data:`STALE` generations
+  keeps its two best lists and the best list of all islands and is refilled with
+  regret-biased random lists (latest-finish priorities), themselves justified. Small
+  populations that restart often found better schedules, for the same number of
+  schedules, than large ones that converge once.
 
 With ``islands`` > 1 several populations evolve in threads at once (the compiled code runs
-without the GIL), the best list of each migrating to the next every few generations.
+without the GIL); they meet only when one restarts.
 Random numbers come from a splitmix64 generator per island carried in an array, so a run
 is repeatable for a given ``seed`` and number of generations (a time limit stops it
 wherever it has got to).
