@@ -351,6 +351,7 @@ ENGINE = (
     "checker",
     "cpsat",
     "explain",
+    "genetic",
     "heuristics",
     "lns",
     "model",

@@ -4,6 +4,13 @@
    INFEASIBLE and their description.
 2. **Warm start**: :func:`heuristics.heuristic_schedule` (and the caller's ``hint``, if it
    is a valid schedule) give an incumbent, checked by :func:`check_schedule`.
+   Where it applies (one mode per task, makespan first, no deadline, fixed start, horizon
+   or budget: the classic RCPSP), the genetic algorithm (:mod:`genetic`) improves the
+   incumbent for a share of the time that grows with the size of the problem
+   (:func:`genetic_share`: a tenth on 30 tasks, 85 % on 120), and CP-SAT then has all the
+   time left, with the genetic schedule as hint and its makespan as horizon, to prove
+   optimality or raise the lower bound (large-neighbourhood search rarely finds better
+   around the genetic schedule, so it is skipped).
 3. **Search**: CP-SAT on the whole problem (:mod:`cpsat`) with the incumbent as a hint
    and its makespan as the horizon, criteria optimised in stages for lexicographic
    objectives, for half the time left; if it proves nothing, large-neighbourhood search
@@ -122,6 +129,11 @@ def solve(
         )
     else:
         notes.append(f"the heuristic found no schedule in {found.runs} runs")
+    from safeground.planning import genetic
+
+    evolved = not use_lns and genetic.applies(problem)
+    if evolved:
+        incumbent = _evolve(problem, incumbent, bounds, deadline, seed, workers, notes)
     search_hint = incumbent
     if hint is not None:
         broken = check_schedule(problem, hint)
@@ -144,7 +156,9 @@ def solve(
             notes.append("no schedule to start large-neighbourhood search from: CP-SAT alone")
         # small problems: CP-SAT on the whole model first (it proves many optima at once);
         # if it cannot prove one, large-neighbourhood search uses the rest of the time
-        share = 1.0 if use_lns or lns is False else 0.5
+        # (after the genetic algorithm, neighbourhoods of its schedule rarely hold a better
+        # one: CP-SAT takes all the time left, to prove what it can)
+        share = 1.0 if use_lns or lns is False or evolved else 0.5
         outcome = _solve_cpsat(
             problem, incumbent, search_hint, usable, deadline, share, seed, workers, notes
         )
@@ -157,7 +171,7 @@ def solve(
         proven.get(c, (0.0, False))[1] for c in problem.objective.criteria
     ) or _meets_bound(problem, schedule, bounds)
     left = deadline - time.perf_counter()
-    if lns is not False and not settled and left > 0.3:
+    if lns is not False and not evolved and not settled and left > 0.3:
         from safeground.planning.lns import improve
 
         before = schedule.key(problem)
@@ -176,6 +190,45 @@ def solve(
             first = problem.objective.criteria[0]
             proven = {c: v for c, v in proven.items() if c is first}
     return _result(problem, schedule, bounds, proven, elapsed(), notes)
+
+
+def genetic_share(tasks: int) -> float:
+    """The share of the time limit the genetic algorithm takes on a problem of ``tasks``
+    tasks: little on small problems, which CP-SAT proves optimal, most on large ones,
+    where its upper bounds beat CP-SAT's (which still gives the lower bound)."""
+    return min(0.85, max(0.05, (tasks - 20) / 120))
+
+
+def _evolve(
+    problem: Problem,
+    incumbent: Schedule | None,
+    bounds: dict[Objective, float],
+    deadline: float,
+    seed: int,
+    workers: int,
+    notes: list[str],
+) -> Schedule | None:
+    """The genetic algorithm's schedule if it beats ``incumbent`` (which it starts from)."""
+    left = deadline - time.perf_counter()
+    from safeground.planning import genetic
+
+    share = genetic_share(len(problem.tasks))
+    found = genetic.evolve(
+        problem,
+        time_limit=max(0.01, left * share),
+        seed=seed,
+        islands=workers,
+        lower_bound=int(bounds[Objective.MAKESPAN]),
+        initial=incumbent,
+    )
+    _assert_valid(problem, found.schedule, "the genetic algorithm")
+    notes.append(
+        f"genetic algorithm ({found.generations} generations, {found.schedules} schedules, "
+        f"{found.runtime:.2f} s): makespan {found.makespan}"
+    )
+    if incumbent is None or found.schedule.key(problem) < incumbent.key(problem):
+        return found.schedule
+    return incumbent
 
 
 def _meets_bound(problem: Problem, schedule: Schedule, bounds: dict[Objective, float]) -> bool:
