@@ -155,6 +155,13 @@ def main() -> None:
     for name, _ in solvers:
         table.add_row(*row(name, runs[name], instance_bounds, cps))
     console.print(table)
+    for name, _ in solvers:
+        missed = [
+            f"{path.stem} ({r.makespan} > {b.upper})"
+            for path, r, b in zip(paths, runs[name], instance_bounds, strict=True)
+            if b.upper is not None and (r.makespan is None or r.makespan > b.upper)
+        ]
+        console.print(f"{name}: above the best known: {', '.join(missed) or 'none'}")
 
 
 def _natural(path: Path) -> tuple[int, ...]:
