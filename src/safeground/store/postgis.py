@@ -25,9 +25,7 @@ import psycopg
 import shapely
 from psycopg import errors as pg_errors
 
-from safeground.domain.accounting import AreaRow, ReleaseRow
 from safeground.domain.model import (
-    OutcomeType,
     Record,
     RecordType,
     Report,
@@ -485,17 +483,6 @@ class PostGISStore(SharedSQL, Store):
                 self._exec(f"DELETE FROM {name} WHERE {TABLES[name].key} = %s", (record_id,))
             self._insert(TABLES[name], tables[name])
 
-    def put_records(self, records: Sequence[Record], *, new: bool = False) -> None:
-        if not new:
-            super().put_records(records)
-            return
-        by_table: dict[str, list[Row]] = {}
-        for record in records:
-            for name, rows in rows_of(record).items():
-                by_table.setdefault(name, []).extend(rows)
-        for name, rows in by_table.items():
-            self._insert(TABLES[name], rows)
-
     def _insert(self, table: Table, rows: Sequence[Row]) -> None:
         if not rows:
             return
@@ -520,22 +507,6 @@ class PostGISStore(SharedSQL, Store):
     def put_victims(self, accident_id: str, victims: Sequence[Victim]) -> None:
         self._exec("DELETE FROM victims WHERE accident_id = %s", (accident_id,))
         self._insert(TABLES["victims"], victim_rows(victims))
-
-    def area_rows(self, status: str | None = None) -> list[AreaRow]:
-        sql = "SELECT area_id, name, admin_unit, status, hazard_type, area_m2 FROM hazard_areas"
-        params: tuple[str, ...] = ()
-        if status is not None:
-            sql += " WHERE status = %s"
-            params = (status,)
-        return list(map(AreaRow._make, self._conn.execute(sql + " ORDER BY area_id", params)))
-
-    def release_rows(self) -> list[ReleaseRow]:
-        rows = self._conn.execute(
-            "SELECT l.area_id, h.admin_unit, l.outcome, l.method, l.date, l.released_m2 "
-            "FROM land_release l JOIN hazard_areas h ON h.area_id = l.area_id ORDER BY l.fid"
-        )
-        outcomes = {o.value: o for o in OutcomeType}
-        return [ReleaseRow(a, admin, outcomes[o], m, d, m2) for a, admin, o, m, d, m2 in rows]
 
     def layer(self, name: str) -> Layer:
         table = TABLES.get(name)

@@ -15,9 +15,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from safeground.domain.model import RecordType, Report, ReportKind, ReportStatus
+from safeground.domain.accounting import AreaRow, ReleaseRow
+from safeground.domain.model import (
+    OutcomeType,
+    Record,
+    RecordType,
+    Report,
+    ReportKind,
+    ReportStatus,
+)
 from safeground.store.base import Account, Conflict, ImportLog, Layer, NotFound, SourceLink
-from safeground.store.tables import TABLES
+from safeground.store.tables import TABLES, Row, Table, rows_of
 
 #: The columns of a report row, in the order :meth:`SharedSQL._report` reads them.
 REPORT_COLUMNS = (
@@ -222,6 +230,43 @@ class SharedSQL:
                 ),
             )
             for row in rows
+        ]
+
+    # --- the projection ----------------------------------------------------------------
+    @abstractmethod
+    def _insert(self, table: Table, rows: Sequence[Row]) -> None:
+        """Insert projection rows (with their ``geom``) into ``table`` at once."""
+
+    def put_records(self, records: Sequence[Record], *, new: bool = False) -> None:
+        if not new:
+            super().put_records(records)  # type: ignore[misc]
+            return
+        by_table: dict[str, list[Row]] = {}
+        for record in records:
+            for name, rows in rows_of(record).items():
+                by_table.setdefault(name, []).extend(rows)
+        for name, rows in by_table.items():
+            self._insert(TABLES[name], rows)
+
+    def area_rows(self, status: str | None = None) -> list[AreaRow]:
+        sql = "SELECT area_id, name, admin_unit, status, hazard_type, area_m2 FROM hazard_areas"
+        params: tuple[str, ...] = ()
+        if status is not None:
+            sql += " WHERE status = ?"
+            params = (status,)
+        return [AreaRow._make(row) for row in self._read(sql + " ORDER BY area_id", params)]
+
+    def release_rows(self) -> list[ReleaseRow]:
+        rows = self._read(
+            "SELECT l.area_id, h.admin_unit, l.outcome, l.method, l.date, l.released_m2 "
+            "FROM land_release l JOIN hazard_areas h ON h.area_id = l.area_id ORDER BY l.fid"
+        )
+        outcomes = {o.value: o for o in OutcomeType}
+        return [
+            ReleaseRow(
+                a, admin, outcomes[o], m, d if isinstance(d, date) else date.fromisoformat(d), m2
+            )
+            for a, admin, o, m, d, m2 in rows
         ]
 
     # --- report versions -------------------------------------------------------------------

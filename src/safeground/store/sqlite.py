@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from safeground.domain.accounting import AreaRow, ReleaseRow
 from safeground.domain.model import (
-    OutcomeType,
     Record,
     RecordType,
     Report,
@@ -438,17 +436,6 @@ class SQLiteStore(SharedSQL, Store):
         for name in children:
             self._insert(TABLES[name], tables[name])
 
-    def put_records(self, records: Sequence[Record], *, new: bool = False) -> None:
-        if not new:
-            super().put_records(records)
-            return
-        by_table: dict[str, list[Row]] = {}
-        for record in records:
-            for name, rows in rows_of(record).items():
-                by_table.setdefault(name, []).extend(rows)
-        for name, rows in by_table.items():
-            self._insert(TABLES[name], rows)
-
     def _values(self, table: Table, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]]:
         names = list(table.column_names)
         values = [tuple(row[n] for n in names) for row in rows]
@@ -530,25 +517,6 @@ class SQLiteStore(SharedSQL, Store):
         table = TABLES["victims"]
         self._write("DELETE FROM victims WHERE accident_id = ?", (accident_id,))
         self._insert(table, victim_rows(victims))
-
-    def area_rows(self, status: str | None = None) -> list[AreaRow]:
-        sql = "SELECT area_id, name, admin_unit, status, hazard_type, area_m2 FROM hazard_areas"
-        params: tuple[str, ...] = ()
-        if status is not None:
-            sql += " WHERE status = ?"
-            params = (status,)
-        return list(map(AreaRow._make, self._conn.execute(sql + " ORDER BY area_id", params)))
-
-    def release_rows(self) -> list[ReleaseRow]:
-        rows = self._conn.execute(
-            "SELECT l.area_id, h.admin_unit, l.outcome, l.method, l.date, l.released_m2 "
-            "FROM land_release l JOIN hazard_areas h ON h.area_id = l.area_id"
-        )
-        outcomes = {o.value: o for o in OutcomeType}
-        return [
-            ReleaseRow(a, admin, outcomes[o], m, date.fromisoformat(d), m2)
-            for a, admin, o, m, d, m2 in rows
-        ]
 
     def layer(self, name: str) -> Layer:
         table = TABLES.get(name)
