@@ -34,12 +34,10 @@ from safeground.domain.model import (
 )
 from safeground.store.base import (
     Conflict,
-    ImportLog,
     InvalidData,
     Layer,
     NewReport,
     NotFound,
-    SourceLink,
     Store,
     StoreError,
 )
@@ -341,6 +339,22 @@ class PostGISStore(SharedSQL, Store):
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(self._sql(sql), params).fetchall()
 
+    def _insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        row = self._exec(self._sql(sql) + " RETURNING id", params).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def _change_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self._depth == 0:
+            raise StoreError("writes must happen inside store.transaction()")
+        if not rows:
+            return
+        try:
+            with self._conn.cursor() as c:
+                c.executemany(self._sql(sql), rows)
+        except pg_errors.IntegrityError as exc:
+            raise InvalidData(str(exc).strip()) from exc
+
     def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._exec(self._sql(sql), params).rowcount
 
@@ -416,52 +430,6 @@ class PostGISStore(SharedSQL, Store):
         )
 
     # --- imports ------------------------------------------------------------------------
-    def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
-        cur = self._exec(
-            "INSERT INTO imports (file, sha256, format, kind, dataset, layers, mapping, "
-            "imported_by, approved_by, at, read, imported, unchanged, rejected) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-            (
-                log.file,
-                log.sha256,
-                log.format,
-                log.kind,
-                log.dataset,
-                json.dumps(list(log.layers)),
-                json.dumps(log.mapping, sort_keys=True),
-                log.imported_by,
-                log.approved_by,
-                _ms(log.at),
-                log.read,
-                log.imported,
-                log.unchanged,
-                log.rejected,
-            ),
-        )
-        row = cur.fetchone()
-        assert row is not None
-        import_id = int(row[0])
-        if links:
-            try:
-                with self._conn.cursor() as c:
-                    c.executemany(
-                        "INSERT INTO source_features VALUES (%s, %s, %s, %s, %s, %s)",
-                        [
-                            (
-                                k.source_key,
-                                k.record_type.value,
-                                k.record_id,
-                                k.content_hash,
-                                k.report_id,
-                                import_id,
-                            )
-                            for k in links
-                        ],
-                    )
-            except pg_errors.IntegrityError as exc:
-                raise InvalidData(str(exc).strip()) from exc
-        return import_id
-
     def next_number(self, name: str, count: int = 1) -> int:
         if count < 1:
             raise ValueError("count must be at least 1")

@@ -53,6 +53,16 @@ class SharedSQL:
         Constraint failures raise InvalidData."""
 
     @abstractmethod
+    def _insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        """Run an INSERT of one row (``?`` placeholders) into a table with an ``id`` key,
+        inside the current transaction; the new row's id."""
+
+    @abstractmethod
+    def _change_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run a write once per row, inside the current transaction. Constraint failures
+        raise InvalidData."""
+
+    @abstractmethod
     def _ts_in(self, at: datetime) -> Any:
         """A timestamp as the database takes it."""
 
@@ -203,6 +213,44 @@ class SharedSQL:
                     key, RecordType(record_type), record_id, content_hash, report_id
                 )
         return links
+
+    def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
+        import_id = self._insert_id(
+            "INSERT INTO imports (file, sha256, format, kind, dataset, layers, mapping, "
+            "imported_by, approved_by, at, read, imported, unchanged, rejected) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                log.file,
+                log.sha256,
+                log.format,
+                log.kind,
+                log.dataset,
+                json.dumps(list(log.layers)),
+                json.dumps(log.mapping, sort_keys=True),
+                log.imported_by,
+                log.approved_by,
+                self._ts_in(log.at),
+                log.read,
+                log.imported,
+                log.unchanged,
+                log.rejected,
+            ),
+        )
+        self._change_many(
+            "INSERT INTO source_features VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    k.source_key,
+                    k.record_type.value,
+                    k.record_id,
+                    k.content_hash,
+                    k.report_id,
+                    import_id,
+                )
+                for k in links
+            ],
+        )
+        return import_id
 
     def imports(self) -> list[tuple[int, ImportLog]]:
         rows = self._read(

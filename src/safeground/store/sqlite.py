@@ -34,12 +34,10 @@ from safeground.domain.model import (
 from safeground.store import gpkg
 from safeground.store.base import (
     Conflict,
-    ImportLog,
     InvalidData,
     Layer,
     NewReport,
     NotFound,
-    SourceLink,
     Store,
     StoreError,
 )
@@ -369,48 +367,6 @@ class SQLiteStore(SharedSQL, Store):
         return reports
 
     # --- imports ------------------------------------------------------------------------
-    def add_import(self, log: ImportLog, links: Sequence[SourceLink]) -> int:
-        cur = self._write(
-            "INSERT INTO imports (file, sha256, format, kind, dataset, layers, mapping, "
-            "imported_by, approved_by, at, read, imported, unchanged, rejected) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                log.file,
-                log.sha256,
-                log.format,
-                log.kind,
-                log.dataset,
-                json.dumps(list(log.layers)),
-                json.dumps(log.mapping, sort_keys=True),
-                log.imported_by,
-                log.approved_by,
-                _ts(_ms(log.at)),
-                log.read,
-                log.imported,
-                log.unchanged,
-                log.rejected,
-            ),
-        )
-        import_id = int(cur.lastrowid or 0)
-        try:
-            self._conn.executemany(
-                "INSERT INTO source_features VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        k.source_key,
-                        k.record_type.value,
-                        k.record_id,
-                        k.content_hash,
-                        k.report_id,
-                        import_id,
-                    )
-                    for k in links
-                ],
-            )
-        except sqlite3.IntegrityError as exc:
-            raise InvalidData(str(exc)) from exc
-        return import_id
-
     def next_number(self, name: str, count: int = 1) -> int:
         if count < 1:
             raise ValueError("count must be at least 1")
@@ -553,6 +509,17 @@ class SQLiteStore(SharedSQL, Store):
     # --- hooks of the shared SQL (store/sql.py) ------------------------------------------
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
+
+    def _insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        return int(self._write(sql, params).lastrowid or 0)
+
+    def _change_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self._depth == 0:
+            raise StoreError("writes must happen inside store.transaction()")
+        try:
+            self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise InvalidData(str(exc)) from exc
 
     def _iterate(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         yield from self._conn.execute(sql, params)  # a national register is large
