@@ -175,9 +175,8 @@ def measure_many(geoms: Sequence[BaseGeometry | None]) -> list[Measured | Geomet
             group = epsgs == epsg
             areas[group] = shapely.area(transform_many(multi[group], WGS84, int(epsg)))
     for i, geom, epsg, area in zip(candidates, multi, epsgs, areas, strict=True):
-        out[i] = Measured(geom, int(epsg), float(area)) if math.isfinite(area) else None
-        if out[i] is None:
-            out[i] = GeometryError(_TOO_WIDE)
+        finite = math.isfinite(area)
+        out[i] = Measured(geom, int(epsg), float(area)) if finite else GeometryError(_TOO_WIDE)
     return out  # type: ignore[return-value]
 
 
