@@ -251,17 +251,46 @@ def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
 
 
 def to_geojson_many(geoms: Sequence[BaseGeometry]) -> list[dict[str, Any]]:
-    """:func:`to_geojson` of each geometry, written by GEOS at once: the same
-    coordinates once written as JSON (a test checks), lists for tuples."""
+    """:func:`to_geojson` of each geometry, as JSON reads it back (lists for tuples; a
+    test checks). Flat, finite, non-empty polygons and multipolygons are written from one
+    coordinate array; any other geometry goes one by one."""
     array = np.empty(len(geoms), dtype=object)
     array[:] = list(geoms)
-    texts = shapely.to_geojson(array)
-    # GEOS writes NaN as null and an empty polygon's rings as [[]]: those go one by one
-    odd = shapely.is_empty(array) | ~_finite(array)
-    return [
-        json.loads(json.dumps(to_geojson(g)) if o else text)
-        for g, o, text in zip(array, odd, texts, strict=True)
+    types = shapely.get_type_id(array)
+    flat = np.isin(types, (3, 6)) & ~shapely.is_empty(array) & ~shapely.has_z(array)
+    flat[flat] = _finite(array[flat])
+    parts, part_owner = shapely.get_parts(array[flat], return_index=True)
+    # an empty polygon inside a multipolygon has no rings: that geometry goes one by one
+    flat[np.flatnonzero(flat)[np.unique(part_owner[shapely.is_empty(parts)])]] = False
+    chosen = np.flatnonzero(flat)
+    parts, part_owner = shapely.get_parts(array[chosen], return_index=True)
+    rings, ring_owner = shapely.get_rings(parts, return_index=True)
+    coords, coord_owner = shapely.get_coordinates(rings, return_index=True)
+    xy = coords.tolist()
+    ring_end = np.cumsum(np.bincount(coord_owner, minlength=len(rings))).tolist()
+    part_end = np.cumsum(np.bincount(ring_owner, minlength=len(parts))).tolist()
+    geom_end = np.cumsum(np.bincount(part_owner, minlength=len(chosen))).tolist()
+    polygons: list[list[list[list[float]]]] = []
+    ring_start = 0
+    ring = 0
+    for end in part_end:
+        polygon = []
+        while ring < end:
+            polygon.append(xy[ring_start : ring_end[ring]])
+            ring_start = ring_end[ring]
+            ring += 1
+        polygons.append(polygon)
+    out: list[dict[str, Any]] = [
+        {} if f else json.loads(json.dumps(to_geojson(g))) for g, f in zip(array, flat, strict=True)
     ]
+    part = 0
+    for i, end in zip(chosen.tolist(), geom_end, strict=True):
+        if types[i] == 3:
+            out[i] = {"type": "Polygon", "coordinates": polygons[part]}
+        else:
+            out[i] = {"type": "MultiPolygon", "coordinates": polygons[part:end]}
+        part = end
+    return out
 
 
 def _finite(array: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ from safeground.store.base import (
     Store,
     StoreError,
 )
-from safeground.store.sql import SharedSQL
+from safeground.store.sql import SharedSQL, payload_text
 from safeground.store.tables import (
     RECORD_TABLES,
     TABLES,
@@ -394,7 +394,7 @@ class PostGISStore(SharedSQL, Store):
                 new.kind.record_type.value,
                 new.record_id,
                 new.report_date,
-                json.dumps(new.payload),
+                payload_text(new.payload),
                 status.value,
                 new.author,
                 created_at,

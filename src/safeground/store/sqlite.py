@@ -41,7 +41,7 @@ from safeground.store.base import (
     Store,
     StoreError,
 )
-from safeground.store.sql import SQLITE_0004, SharedSQL
+from safeground.store.sql import SQLITE_0004, SharedSQL, payload_text
 from safeground.store.tables import (
     RECORD_TABLES,
     TABLES,
@@ -221,7 +221,7 @@ def _row(r: Report) -> tuple[Any, ...]:
         r.kind.record_type.value,
         r.record_id,
         r.report_date.isoformat(),
-        json.dumps(r.payload),
+        payload_text(r.payload),
         r.status.value,
         r.author,
         _ts(r.created_at),
