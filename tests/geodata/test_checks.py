@@ -6,13 +6,16 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyproj import Geod
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
+from safeground.geodata import checks
 from safeground.geodata.checks import (
     Finding,
     Rule,
@@ -651,3 +654,27 @@ def test_colombia_mine_events_against_department_boundaries() -> None:
         ("2004", "BOGOTA DC", 74.23416667, 4.197777778),
         ("2009", "PUTUMAYO", -74.69388889, 0.063611111),
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-180, 180), st.floats(-89.9, 89.9), st.floats(-0.2, 0.2), st.floats(-0.2, 0.2)
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.floats(100, 20_000),
+)
+def test_long_edges_are_those_longer_than_the_limit_on_the_ellipsoid(
+    edges: list[tuple[float, float, float, float]], limit_m: float
+) -> None:
+    coords = np.array([[x, y] for x, y, dx, dy in edges for x, y in ((x, y), (x + dx, y + dy))])
+    start = np.arange(0, len(coords), 2)
+    _, _, every = Geod(ellps="WGS84").inv(
+        coords[start, 0], coords[start, 1], coords[start + 1, 0], coords[start + 1, 1]
+    )
+    found, lengths = checks._geodesic_over(coords, start, limit_m)
+    assert found.tolist() == np.flatnonzero(np.asarray(every) > limit_m).tolist()
+    assert np.allclose(lengths, np.asarray(every)[found], rtol=0, atol=1e-6)
