@@ -16,6 +16,13 @@ def test_small_demo_imports_plans_forecasts_and_writes_its_report(tmp_path: Path
         assert summary.areas == 40
         assert len(register.list_areas(store)) == 40
         assert len(store.imports()) == 2  # through the importer, like a user's data
+        released = store.release_rows()
+        listed = register.list_areas(store)
+    # a first season through the workflow: 8 % of 40 areas, one of each kind of work
+    assert sorted(r.outcome.value for r in released) == ["cancelled", "cleared", "reduced"]
+    assert all(demo.SURVEYED < r.date < demo.START for r in released)
+    assert [a.status for a in listed].count("closed") == 1
+    assert sum(a.released_m2 for a in listed) == sum(r.released_m2 for r in released) > 0
     assert summary.plan_status in ("optimal", "feasible")
     p = summary.priority_land
     assert p["P10"] <= p["P50"] <= p["P80"] <= p["P90"]

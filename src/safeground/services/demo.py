@@ -1,11 +1,15 @@
 """``safeground demo``: a synthetic border region, imported, planned and forecast.
 
 The region (:mod:`safeground.demo.region`) is written as GeoJSON files and brought in with
-``safeground import``'s own service, as a user's data would be; the teams are registered by
-reports. The register is then planned (:mod:`safeground.services.planning`), the plan
-forecast under uncertainty (:mod:`safeground.forecast`), and the forecast outputs written
-to a report folder as JSON and CSV, and as the report document of
-:mod:`safeground.services.reporting` (``report.html`` with its offline map, ``report.pdf``).
+``safeground import``'s own service, as a user's data would be, as surveyed a year before
+the plan starts; the teams are registered by reports. A first season of work is then
+recorded through the workflow (:func:`first_season`): some areas cancelled by
+non-technical survey and closed, some reduced by technical survey, some partly cleared
+with their quality assurance. The register is then planned
+(:mod:`safeground.services.planning`), the plan forecast under uncertainty
+(:mod:`safeground.forecast`), and the forecast outputs written to a report folder as JSON
+and CSV, and as the report document of :mod:`safeground.services.reporting`
+(``report.html`` with its offline map, ``report.pdf``).
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ import csv
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
+from shapely.geometry import box
 
 from safeground.clock import FixedClock
 from safeground.demo.region import generate
@@ -31,6 +38,7 @@ from safeground.forecast import (
     tornado,
     workforce_floor,
 )
+from safeground.geometry import to_geojson
 from safeground.importing.mapping import ImportKind
 from safeground.reports import charts
 from safeground.scenarios import Comparison
@@ -41,6 +49,8 @@ from safeground.services.workflow import Draft, Workflow
 from safeground.store.base import Store
 
 START = date(2026, 3, 1)
+#: The areas were registered this long before the plan starts: the first season's work.
+SURVEYED = date(2025, 3, 1)
 USER = "demo.importer"
 REVIEWER = "demo.reviewer"
 #: Land that holds up reconstruction weighs this much more in the plan (priority land).
@@ -98,6 +108,7 @@ def run(
         user=USER,
         reviewer=REVIEWER,
         clock=clock,
+        report_date=SURVEYED,
     )
     imported_assets = import_file(
         store,
@@ -109,11 +120,13 @@ def run(
     )
     say("registering teams")
     drafts = [
-        Draft("team.register", {"name": f"{kind} {i + 1}", "team_type": kind}, None, START)
+        Draft("team.register", {"name": f"{kind} {i + 1}", "team_type": kind}, None, SURVEYED)
         for kind, n in region.teams.items()
         for i in range(n)
     ]
     Workflow(store, clock=clock).file_many(drafts, author=USER, reviewer=REVIEWER)
+    say("recording the first season's land release")
+    first_season(store, clock, seed=seed)
     say("planning")
     plan = plan_region(store, time_limit=plan_seconds, blocking_weight=PRIORITY_WEIGHT)
     schedule = plan.result.schedule
@@ -183,6 +196,65 @@ def run(
     )
     reporting.write(store, out, forecast=outlook, today=clock.now().date())
     return summary
+
+
+#: The first season: (outcome, activity type, team type, method) of each kind of work.
+_SEASON = (
+    ("cancelled", "non_technical_survey", "technical_survey", "community interviews"),
+    ("reduced", "technical_survey", "technical_survey", "targeted technical survey"),
+    ("cleared", "clearance", "manual_clearance", "manual"),
+)
+
+
+def first_season(store: Store, clock: FixedClock, *, seed: int, share: float = 0.08) -> int:
+    """Record a first season of land release on ``share`` of the open areas, through the
+    workflow (every rule applies), between :data:`SURVEYED` and :data:`START`: in turn, an
+    area cancelled whole by non-technical survey and closed; one whose western 40 % is
+    reduced by technical survey; one whose eastern 30 % is cleared to 13 cm and passes
+    quality assurance. Returns the number of reports filed."""
+    layer = store.layer("hazard_areas")
+    areas = [(r["area_id"], g) for r, g in zip(layer.records(), layer.shapes(), strict=True)]
+    teams = {r["team_type"]: r["team_id"] for r in store.layer("teams").records()}
+    rng = np.random.default_rng(seed)
+    chosen = sorted(rng.choice(len(areas), size=round(share * len(areas)), replace=False))
+    drafts: list[Draft] = []
+    for n, i in enumerate(chosen):
+        area_id, shape = areas[i]
+        assert shape is not None
+        outcome, activity, team_type, method = _SEASON[n % len(_SEASON)]
+        begun = SURVEYED + timedelta(days=30 + int(rng.integers(0, 240)))
+        ended = begun + timedelta(days=int(rng.integers(5, 40)))
+        x0, y0, x1, y1 = shape.bounds
+        part = {
+            "cancelled": shape,
+            "reduced": shape.intersection(box(x0, y0, x0 + 0.4 * (x1 - x0), y1)),
+            "cleared": shape.intersection(box(x1 - 0.3 * (x1 - x0), y0, x1, y1)),
+        }[outcome]
+        activity_payload = {
+            "activity_id": "A1",
+            "activity_type": activity,
+            "team_id": teams.get(team_type),
+            "method": method,
+            "start_date": begun.isoformat(),
+            "end_date": ended.isoformat(),
+        }
+        drafts.append(Draft("activity", activity_payload, area_id, begun))
+        result: dict[str, Any] = {
+            "outcome_id": "O1",
+            "outcome": outcome,
+            "activity_id": "A1",
+            "geometry": to_geojson(part),
+        }
+        if outcome == "cleared":
+            result["depth_cm"] = 13
+        drafts.append(Draft("outcome", result, area_id, ended))
+        if outcome == "cleared":
+            qa = {"qa_id": "Q1", "outcome_id": "O1", "result": "passed", "inspector": "QA team"}
+            drafts.append(Draft("qa", qa, area_id, ended + timedelta(days=7)))
+        if outcome == "cancelled":
+            drafts.append(Draft("area.close", {}, area_id, ended + timedelta(days=1)))
+    Workflow(store, clock=clock).file_many(drafts, author=USER, reviewer=REVIEWER)
+    return len(drafts)
 
 
 def _write_plan(path: Path, rows: list[Any]) -> None:
