@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from safeground.domain.accounting import AreaRow, GroupBy, ReleaseRow, summarise
+from safeground.domain.accounting import AreaRow, GroupBy, ReleaseRow, natural_key, summarise
 from safeground.domain.model import OutcomeType
 
 AREAS = [
@@ -46,3 +46,18 @@ def test_total_summary_equals_the_sum_over_areas() -> None:
     by_area = summarise(AREAS, RELEASES, GroupBy.AREA)
     assert total.released_m2 == sum(r.released_m2 for r in by_area)
     assert total.remaining_m2 == pytest.approx(sum(r.remaining_m2 or 0 for r in by_area))
+
+
+def test_admin_units_sort_with_their_numbers_as_numbers() -> None:
+    names = ["Hromada 10", "hromada 2", "Hromada 1", "Hromada 11", "Bakhmut", "Hromada 2a"]
+    assert sorted(names, key=natural_key) == [
+        "Bakhmut",
+        "Hromada 1",
+        "hromada 2",
+        "Hromada 2a",
+        "Hromada 10",
+        "Hromada 11",
+    ]
+    areas = [AreaRow(f"HA-{n}", "", f"Hromada {n}", "open", "SHA", 10.0) for n in (10, 2, 1)]
+    keys = [row.key for row in summarise(areas, [], GroupBy.ADMIN)]
+    assert keys == ["Hromada 1", "Hromada 2", "Hromada 10"]

@@ -6,6 +6,7 @@ can hand over a national register without building every record.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -82,10 +83,18 @@ def _key_of(by: GroupBy) -> Callable[[str, str, date | None, str], str]:
     raise AssertionError(by)  # pragma: no cover
 
 
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """A sort key that orders the numbers inside names as numbers: Hromada 2 before
+    Hromada 10. Text compares without case; positions alternate text and number."""
+    return tuple(
+        int(part) if i % 2 else part.casefold() for i, part in enumerate(re.split(r"(\d+)", text))
+    )
+
+
 def summarise(
     areas: Iterable[AreaRow], releases: Iterable[ReleaseRow], by: GroupBy = GroupBy.TOTAL
 ) -> list[SummaryRow]:
-    """Rows of the summary grouped ``by``, sorted by key."""
+    """Rows of the summary grouped ``by``, sorted by key (numbers in names as numbers)."""
     key_of = _key_of(by)
     released: dict[str, dict[OutcomeType, float]] = {}
     for r in releases:
@@ -104,7 +113,7 @@ def summarise(
     rows = []
     nothing: dict[OutcomeType, float] = {}
     cancelled, reduced, cleared = OutcomeType.CANCELLED, OutcomeType.REDUCED, OutcomeType.CLEARED
-    for key in sorted(released.keys() | stock.keys()):
+    for key in sorted(released.keys() | stock.keys(), key=natural_key):
         parts = released.get(key, nothing)
         done = (parts.get(cancelled, 0.0), parts.get(reduced, 0.0), parts.get(cleared, 0.0))
         if stocked:

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from safeground.domain.accounting import GroupBy, ReleaseRow, SummaryRow
+from safeground.domain.accounting import GroupBy, ReleaseRow, SummaryRow, natural_key
 from safeground.domain.model import OutcomeType
 from safeground.forecast import (
     Deliverables,
@@ -289,6 +289,11 @@ def _land_release(store: Store) -> Section:
     )
 
 
+def _natural_items(item: tuple[tuple[str, ...], object]) -> tuple[tuple[str | int, ...], ...]:
+    """Sort (key parts, value) items by their parts, numbers in names as numbers."""
+    return tuple(natural_key(part) for part in item[0])
+
+
 def _release_cross(releases: Iterable[ReleaseRow]) -> Table:
     """Cancelled / reduced / cleared m² by year, admin unit and method (the rows of
     Article 7's land-release form, one per period, place and method)."""
@@ -297,7 +302,7 @@ def _release_cross(releases: Iterable[ReleaseRow]) -> Table:
         key = (f"{r.date:%Y}", r.admin_unit or "(no admin unit)", r.method or "")
         sums[key][r.outcome] = sums[key].get(r.outcome, 0.0) + r.released_m2
     rows = []
-    for (year, admin, method), parts in sorted(sums.items()):
+    for (year, admin, method), parts in sorted(sums.items(), key=_natural_items):
         done = [parts.get(o, 0.0) for o in _OUTCOMES]
         rows.append((text(year), text(admin), text(method), *map(m2, done), m2(sum(done))))
     return Table(
@@ -331,7 +336,7 @@ def _ordnance_and_accidents(store: Store) -> Section:
             count(c["killed"]),
             count(c["injured"]),
         )
-        for (year, admin), c in sorted(counts.items())
+        for (year, admin), c in sorted(counts.items(), key=_natural_items)
     )
     tables = [
         Table(
@@ -355,7 +360,7 @@ def _ordnance_and_accidents(store: Store) -> Section:
                 ("year", "admin unit", *(k.replace("_", " ") for k in kinds), "all"),
                 tuple(
                     (text(y), text(a), *(count(c[k]) for k in kinds), count(sum(c.values())))
-                    for (y, a), c in sorted(events.items())
+                    for (y, a), c in sorted(events.items(), key=_natural_items)
                 ),
             )
         )
