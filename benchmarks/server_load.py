@@ -19,7 +19,9 @@ server is saturated, and latency is about clients / throughput).
 The clients share the machine's cores with the server. The default ``raw`` clients are
 plain asyncio HTTP/1.1 keep-alive connections (one per client), which cost the server's
 cores far less than ``httpx`` clients do. Besides latency, the table gives the server's CPU
-time per request (all its processes): the steadier figure on a shared machine.
+time per request (all its processes; on PostGIS also the PostgreSQL cluster's, so run
+it on a cluster of its own), and the clients' own: the steadier figures on a shared
+machine.
 ``--keep DIR`` records the register once (a GeoPackage in DIR, or a kept PostGIS schema)
 and reuses it in later runs.
 Goal: no errors, p99 under 200 ms for bbox queries at 50 concurrent clients.
@@ -74,6 +76,8 @@ class Result:
     seconds: float
     latencies: list[float]
     server_cpu: float  # seconds of CPU, all the server's processes
+    client_cpu: float  # seconds of CPU of the clients (this process)
+    db_cpu: float | None  # seconds of CPU of the PostgreSQL cluster, on PostGIS
 
     @property
     def throughput(self) -> float:
@@ -147,6 +151,16 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+def postmaster(pg_url: str) -> int:
+    """The process id of the PostgreSQL server behind ``pg_url`` (on this machine)."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    return int(psutil.Process(int(row[0])).parent().pid)
 
 
 def login(base: str, user: str) -> str:
@@ -316,6 +330,7 @@ def main() -> None:
                 seconds = record(url, args.areas)
                 console.print(f"{backend}: recorded {args.areas:,} areas in {seconds:.0f} s")
             proc, base = serve(url, args.workers)
+            db_pid = postmaster(args.pg_url) if backend == "postgis" else None
             try:
                 asyncio.run(run_load(base, "bbox", 5, 4, seed=1, kind=args.client))  # warm up
                 loads = [
@@ -327,13 +342,17 @@ def main() -> None:
                 for load, clients, per, think in loads:
                     if load not in args.loads.split(","):
                         continue
-                    cpu = cpu_seconds(proc.pid)
+                    cpu, mine = cpu_seconds(proc.pid), time.process_time()
+                    db = None if db_pid is None else cpu_seconds(db_pid)
                     n, errors, secs, lat = asyncio.run(
                         run_load(base, load, clients, per, 11, args.client, think)
                     )
-                    cpu = cpu_seconds(proc.pid) - cpu
+                    cpu, mine = cpu_seconds(proc.pid) - cpu, time.process_time() - mine
+                    db = None if db_pid is None or db is None else cpu_seconds(db_pid) - db
                     label = load if not think else f"bbox, {think * 1000:.0f} ms think time"
-                    results.append(Result(backend, label, clients, n, errors, secs, lat, cpu))
+                    results.append(
+                        Result(backend, label, clients, n, errors, secs, lat, cpu, mine, db)
+                    )
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
@@ -354,6 +373,8 @@ def main() -> None:
         "p50 ms",
         "p99 ms",
         "server CPU ms/req",
+        "PostgreSQL CPU ms/req",
+        "client CPU ms/req",
     ):
         table.add_column(column, justify="left" if column in ("back-end", "load") else "right")
     names = {"bbox": "bbox query", "submit": "report submission"}
@@ -368,6 +389,8 @@ def main() -> None:
             f"{r.pct(50):,.0f}",
             f"{r.pct(99):,.0f}",
             f"{r.server_cpu / r.requests * 1000:.1f}",
+            "" if r.db_cpu is None else f"{r.db_cpu / r.requests * 1000:.1f}",
+            f"{r.client_cpu / r.requests * 1000:.1f}",
         )
     console.print(table)
 

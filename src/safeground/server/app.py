@@ -44,8 +44,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = pool
-    app.include_router(routes.router)
+    # OGC API first: its item pages are the busiest route, and routes match in order
     app.include_router(ogcapi.router)
+    app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/web", StaticFiles(directory=WEB), name="web")
 

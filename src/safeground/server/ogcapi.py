@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 import numpy as np
 import orjson
 import shapely
+from anyio.lowlevel import RunVar
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from safeground.server.deps import TeamDep, principal_of
 from safeground.server.pool import StorePool
@@ -192,7 +193,24 @@ async def items(name: str, request: Request) -> GeoJSONResponse:
 
     The hot path of every map client, so it takes one worker thread for the session check,
     the query and the encoding together, instead of a thread for each dependency."""
-    return await run_in_threadpool(_items, name, request)
+    return await anyio.to_thread.run_sync(_items, name, request, limiter=_limiter())
+
+
+#: Worker threads that serve item pages at once, per server process. A few keep the cores
+#: busy (the database waits release the GIL); more only share the GIL, so that every
+#: request in flight is slowed and the slowest wait longest.
+ITEM_THREADS = 4
+_item_limiter: RunVar[anyio.CapacityLimiter] = RunVar("safeground_item_limiter")
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    """The item pages' limiter of this event loop (a limiter belongs to one loop)."""
+    try:
+        return _item_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(ITEM_THREADS)
+        _item_limiter.set(limiter)
+        return limiter
 
 
 def _items(name: str, request: Request) -> GeoJSONResponse:
