@@ -124,3 +124,33 @@ def test_items_page_by_limit_and_filter_by_bbox(server: Server) -> None:
     assert view.get("/ogc/collections/hazard_areas/items/HA-999999").status_code == 404
     assert view.get("/ogc/collections/victims/items").status_code == 404
     assert view.get("/ogc/collections/hazard_areas/items?bbox=1,2,3").status_code == 400
+
+
+def test_items_refuse_the_anonymous_and_the_unauthorised_before_reading_parameters(
+    server: Server,
+) -> None:
+    for query in ("limit=abc", "bbox=1,2,3", "limit=0", "offset=-1"):
+        url = f"/ogc/collections/hazard_areas/items?{query}"
+        anonymous = server.client().get(url)
+        assert anonymous.status_code == 401, query
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+        assert server.client("pd").get(url).status_code == 403, query
+    view = server.client("view")
+    assert view.get("/ogc/collections/hazard_areas/items?limit=abc").status_code == 400
+    assert view.get("/ogc/collections/hazard_areas/items?limit=0").status_code == 422
+    assert view.get("/ogc/collections/hazard_areas/items?limit=10001").status_code == 422
+    assert view.get("/ogc/collections/hazard_areas/items?offset=-1").status_code == 422
+
+
+def test_item_pages_carry_each_stored_geometry_and_row_exactly(server: Server) -> None:
+    with open_store(server.url) as store:
+        example.run(store)
+        want = store.layer_page("hazard_areas")
+    page = server.client("view").get("/ogc/collections/hazard_areas/items?limit=100")
+    assert page.headers["content-type"] == "application/geo+json"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    got = page.json()["features"]
+    assert [f["properties"] for f in got] == want.records()
+    assert [f["id"] for f in got] == [row["area_id"] for row in want.records()]
+    for feature, shape in zip(got, want.shapes(), strict=True):
+        assert shapely.geometry.shape(feature["geometry"]).equals_exact(shape, 0)
