@@ -8,6 +8,7 @@ sends it with the config options ``GDAL_HTTP_AUTH=BEARER GDAL_HTTP_BEARER=TOKEN`
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -18,9 +19,11 @@ import orjson
 import shapely
 from anyio.lowlevel import RunVar
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from safeground.server.deps import TeamDep, principal_of
+from safeground.server.errors import error_response
 from safeground.server.pool import StorePool
 from safeground.server.settings import Settings
 from safeground.services.accounts import Permission
@@ -192,8 +195,47 @@ async def items(name: str, request: Request) -> GeoJSONResponse:
     """A page of a collection's features (``bbox``, ``limit``, ``offset``).
 
     The hot path of every map client, so it takes one worker thread for the session check,
-    the query and the encoding together, instead of a thread for each dependency."""
+    the query and the encoding together, instead of a thread for each dependency. In the
+    app, :class:`ItemPages` answers these requests before they reach this route."""
     return await anyio.to_thread.run_sync(_items, name, request, limiter=_limiter())
+
+
+_ITEMS_PATH = re.compile(r"/ogc/collections/([^/]+)/items")
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's root path, as the router matches it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
+
+
+class ItemPages:
+    """ASGI middleware that answers ``GET /ogc/collections/{name}/items`` as the route above
+    does, without FastAPI's routing, dependency and exception layers: they cost about as
+    much CPU as the page itself. It sits inside the security headers and the body limit
+    and answers errors as the app's handlers do (server/errors.py); anything else passes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            match = _ITEMS_PATH.fullmatch(_route_path(scope))
+            if match:
+                request = Request(scope, receive)
+                try:
+                    response: Response = await anyio.to_thread.run_sync(
+                        _items, match.group(1), request, limiter=_limiter()
+                    )
+                except Exception as exc:
+                    answer = await error_response(request, exc)
+                    if answer is None:
+                        raise  # the server's error middleware answers 500
+                    response = answer
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 #: Worker threads that serve item pages at once, per server process. A few keep the cores
