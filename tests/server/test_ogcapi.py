@@ -11,9 +11,12 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from safeground.cli import app as cli
+from safeground.server import ogcapi
+from safeground.server.app import create_app
 from safeground.services import example
 from safeground.services.team import COLLECTIONS
 from safeground.services.workflow import Workflow
@@ -124,3 +127,55 @@ def test_items_page_by_limit_and_filter_by_bbox(server: Server) -> None:
     assert view.get("/ogc/collections/hazard_areas/items/HA-999999").status_code == 404
     assert view.get("/ogc/collections/victims/items").status_code == 404
     assert view.get("/ogc/collections/hazard_areas/items?bbox=1,2,3").status_code == 400
+
+
+def test_items_refuse_the_anonymous_and_the_unauthorised_before_reading_parameters(
+    server: Server,
+) -> None:
+    for query in ("limit=abc", "bbox=1,2,3", "limit=0", "offset=-1"):
+        url = f"/ogc/collections/hazard_areas/items?{query}"
+        anonymous = server.client().get(url)
+        assert anonymous.status_code == 401, query
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+        assert server.client("pd").get(url).status_code == 403, query
+    view = server.client("view")
+    assert view.get("/ogc/collections/hazard_areas/items?limit=abc").status_code == 400
+    assert view.get("/ogc/collections/hazard_areas/items?limit=0").status_code == 422
+    assert view.get("/ogc/collections/hazard_areas/items?limit=10001").status_code == 422
+    assert view.get("/ogc/collections/hazard_areas/items?offset=-1").status_code == 422
+
+
+def test_item_pages_carry_each_stored_geometry_and_row_exactly(server: Server) -> None:
+    with open_store(server.url) as store:
+        example.run(store)
+        want = store.layer_page("hazard_areas")
+    page = server.client("view").get("/ogc/collections/hazard_areas/items?limit=100")
+    assert page.headers["content-type"] == "application/geo+json"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    got = page.json()["features"]
+    assert [f["properties"] for f in got] == want.records()
+    assert [f["id"] for f in got] == [row["area_id"] for row in want.records()]
+    for feature, shape in zip(got, want.shapes(), strict=True):
+        assert shapely.geometry.shape(feature["geometry"]).equals_exact(shape, 0)
+
+
+def test_the_documented_items_route_answers_as_the_lean_path(server: Server) -> None:
+    with open_store(server.url) as store:
+        example.run(store)
+    view = server.client("view")
+    url = "/ogc/collections/hazard_areas/items?limit=2&offset=1"
+
+    routes_only = create_app(server.app.state.settings)  # the same app without ItemPages
+    routes_only.user_middleware = [
+        m for m in routes_only.user_middleware if m.cls is not ogcapi.ItemPages
+    ]
+    try:
+        direct = TestClient(routes_only, headers=dict(view.headers)).get(url)
+    finally:
+        routes_only.state.pool.close()
+    lean = view.get(url)
+    assert direct.status_code == lean.status_code == 200
+    drop = {"timeStamp"}
+    assert {k: v for k, v in direct.json().items() if k not in drop} == {
+        k: v for k, v in lean.json().items() if k not in drop
+    }

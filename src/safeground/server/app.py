@@ -6,20 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from safeground.domain.errors import RuleViolation
-from safeground.geometry import GeometryError
-from safeground.server import ogcapi, routes
+from safeground.server import errors, ogcapi, routes
 from safeground.server.limits import BodyLimit
 from safeground.server.pool import StorePool
 from safeground.server.settings import Settings
-from safeground.services.accounts import AccessDenied, LoginFailed
-from safeground.services.team import VersionConflict
-from safeground.store.base import Conflict, InvalidData, NotFound, StoreError
 
 HERE = Path(__file__).parent
 STATIC = HERE.parent / "static"  # vendored Leaflet, swagger-ui and the offline basemap
@@ -44,8 +39,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = pool
-    app.include_router(routes.router)
+    # OGC API first: its item pages are the busiest route, and routes match in order
     app.include_router(ogcapi.router)
+    app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/web", StaticFiles(directory=WEB), name="web")
 
@@ -63,7 +59,8 @@ def create_app(settings: Settings) -> FastAPI:
             swagger_favicon_url="/static/vendor/leaflet/images/marker-icon.png",
         )
 
-    _errors(app)
+    errors.install(app)
+    app.add_middleware(ogcapi.ItemPages)  # inside the headers and the body limit
     app.add_middleware(_SecurityHeaders)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
     return app
@@ -99,31 +96,3 @@ class _SecurityHeaders:
             await send(message)  # type: ignore[operator]
 
         await self.app(scope, receive, with_headers)  # type: ignore[operator]
-
-
-def _errors(app: FastAPI) -> None:
-    def handler(status: int):  # type: ignore[no-untyped-def]
-        async def handle(request: Request, exc: Exception) -> JSONResponse:
-            body: dict[str, object] = {"detail": str(exc)}
-            if isinstance(exc, RuleViolation):
-                body = {"detail": exc.message, "rule": exc.rule}
-            if isinstance(exc, VersionConflict):
-                body["current_version"] = exc.current
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            return JSONResponse(body, status_code=status, headers=headers)
-
-        return handle
-
-    for exc_type, status in (
-        (LoginFailed, 401),
-        (AccessDenied, 403),
-        (NotFound, 404),
-        (VersionConflict, 409),
-        (Conflict, 409),
-        (RuleViolation, 422),
-        (InvalidData, 422),
-        (GeometryError, 422),
-        (ValueError, 422),
-        (StoreError, 409),
-    ):
-        app.add_exception_handler(exc_type, handler(status))

@@ -43,7 +43,10 @@ def session_token(request: Request) -> tuple[str, bool]:
     return request.cookies.get(COOKIE, ""), True
 
 
-def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
+def principal_of(request: Request, store: Store, settings: Settings) -> Principal:
+    """Who sends this request: the holder of a live session (401 otherwise; 403 for a
+    cookie session that writes without the CSRF header). Every request looks the session
+    up in the store, so a logout or a deactivated account takes effect at once."""
     token, from_cookie = session_token(request)
     principal = Accounts(store, settings.secret_key, clock=SystemClock()).principal(token)
     if principal is None:
@@ -55,6 +58,10 @@ def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> P
     if from_cookie and request.method not in _SAFE_METHODS and not request.headers.get(CSRF_HEADER):
         raise HTTPException(403, f"a cookie session writes only with the {CSRF_HEADER} header")
     return principal
+
+
+def get_principal(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
+    return principal_of(request, store, settings)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -8,17 +8,26 @@ sends it with the config options ``GDAL_HTTP_AUTH=BEARER GDAL_HTTP_BEARER=TOKEN`
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
+import anyio
+import numpy as np
+import orjson
 import shapely
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from anyio.lowlevel import RunVar
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from safeground.server.deps import TeamDep
+from safeground.server.deps import TeamDep, principal_of
+from safeground.server.errors import error_response
+from safeground.server.pool import StorePool
+from safeground.server.settings import Settings
 from safeground.services.accounts import Permission
-from safeground.services.team import COLLECTIONS
+from safeground.services.team import COLLECTIONS, MAX_LIMIT, Team
 from safeground.store.base import Layer
 from safeground.store.tables import TABLES
 
@@ -34,7 +43,12 @@ GEOJSON = "application/geo+json"
 
 
 class GeoJSONResponse(JSONResponse):
+    """GeoJSON, encoded by orjson (geometries arrive already encoded, as fragments)."""
+
     media_type = GEOJSON
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def _base(request: Request) -> str:
@@ -62,18 +76,22 @@ def feature_id(name: str, row: dict[str, Any]) -> str:
 
 
 def features(name: str, layer: Layer) -> list[dict[str, Any]]:
-    """The layer's rows as GeoJSON features."""
-    out = []
-    for row, geom in zip(layer.records(), layer.shapes(), strict=True):
-        out.append(
-            {
-                "type": "Feature",
-                "id": feature_id(name, row),
-                "geometry": None if geom is None else shapely.geometry.mapping(geom),
-                "properties": row,
-            }
-        )
-    return out
+    """The layer's rows as GeoJSON features. Each geometry is written as GeoJSON by GEOS
+    (all the page's at once) and kept as an encoded fragment: building Python dicts of
+    every coordinate and encoding them again cost more than the query."""
+    blobs = np.empty(len(layer.rows), dtype=object)
+    if layer.geometries is not None:
+        blobs[:] = list(layer.geometries)
+    encoded = shapely.to_geojson(shapely.from_wkb(blobs)) if len(blobs) else []
+    return [
+        {
+            "type": "Feature",
+            "id": feature_id(name, row),
+            "geometry": None if text is None else orjson.Fragment(text),
+            "properties": row,
+        }
+        for row, text in zip(layer.records(), encoded, strict=True)
+    ]
 
 
 @router.get("")
@@ -132,29 +150,138 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return values[0], values[1], values[2], values[3]
 
 
-@router.get("/collections/{name}/items", response_class=GeoJSONResponse)
-def items(
-    name: str,
-    request: Request,
-    team: TeamDep,
-    bbox: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> GeoJSONResponse:
-    box = _bbox(bbox)
-    page, more = team.features(name, bbox=box, limit=limit, offset=offset)
+def _count(query: Any, name: str, default: int) -> int:
+    text = query.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise HTTPException(400, f"{name} is a whole number") from None
+
+
+#: The query parameters of the items route, for the API description: the route reads them
+#: itself, after the session check, so that anyone without a session gets 401 whatever
+#: they send.
+_ITEMS_PARAMETERS = [
+    {
+        "name": "bbox",
+        "in": "query",
+        "required": False,
+        "description": "minx,miny,maxx,maxy in CRS84",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+    },
+]
+
+
+@router.get(
+    "/collections/{name}/items",
+    response_class=GeoJSONResponse,
+    openapi_extra={"parameters": _ITEMS_PARAMETERS},
+)
+async def items(name: str, request: Request) -> GeoJSONResponse:
+    """A page of a collection's features (``bbox``, ``limit``, ``offset``).
+
+    The hot path of every map client, so it takes one worker thread for the session check,
+    the query and the encoding together, instead of a thread for each dependency. In the
+    app, :class:`ItemPages` answers these requests before they reach this route."""
+    return await anyio.to_thread.run_sync(_items, name, request, limiter=_limiter())
+
+
+_ITEMS_PATH = re.compile(r"/ogc/collections/([^/]+)/items")
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's root path, as the router matches it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root + "/") else path
+
+
+class ItemPages:
+    """ASGI middleware that answers ``GET /ogc/collections/{name}/items`` as the route above
+    does, without FastAPI's routing, dependency and exception layers: they cost about as
+    much CPU as the page itself. It sits inside the security headers and the body limit
+    and answers errors as the app's handlers do (server/errors.py); anything else passes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            match = _ITEMS_PATH.fullmatch(_route_path(scope))
+            if match:
+                request = Request(scope, receive)
+                try:
+                    response: Response = await anyio.to_thread.run_sync(
+                        _items, match.group(1), request, limiter=_limiter()
+                    )
+                except Exception as exc:
+                    answer = await error_response(request, exc)
+                    if answer is None:
+                        raise  # the server's error middleware answers 500
+                    response = answer
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+#: Worker threads that serve item pages at once, per server process. A few keep the cores
+#: busy (the database waits release the GIL); more only share the GIL, so that every
+#: request in flight is slowed and the slowest wait longest.
+ITEM_THREADS = 4
+_item_limiter: RunVar[anyio.CapacityLimiter] = RunVar("safeground_item_limiter")
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    """The item pages' limiter of this event loop (a limiter belongs to one loop)."""
+    try:
+        return _item_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(ITEM_THREADS)
+        _item_limiter.set(limiter)
+        return limiter
+
+
+def _items(name: str, request: Request) -> GeoJSONResponse:
+    pool: StorePool = request.app.state.pool
+    settings: Settings = request.app.state.settings
+    with pool.acquire() as store:
+        team = Team(store, principal_of(request, store, settings))
+        team.who.require(Permission.READ)  # 401, then 403, before anything is parsed
+        query = request.query_params
+        bbox = query.get("bbox")
+        limit = _count(query, "limit", 100)
+        offset = _count(query, "offset", 0)
+        page, more = team.features(name, bbox=_bbox(bbox), limit=limit, offset=offset)
     found = features(name, page)
     base = f"{_base(request)}/collections/{name}/items"
-    query: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": limit}
     if bbox is not None:
-        query["bbox"] = bbox
+        params["bbox"] = bbox
     links = [
-        {"href": f"{base}?{urlencode({**query, 'offset': offset})}", "rel": "self", "type": GEOJSON}
+        {
+            "href": f"{base}?{urlencode({**params, 'offset': offset})}",
+            "rel": "self",
+            "type": GEOJSON,
+        }
     ]
     if more:
         links.append(
             {
-                "href": f"{base}?{urlencode({**query, 'offset': offset + limit})}",
+                "href": f"{base}?{urlencode({**params, 'offset': offset + limit})}",
                 "rel": "next",
                 "type": GEOJSON,
             }

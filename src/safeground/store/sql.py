@@ -385,7 +385,8 @@ class SharedSQL:
         if table.geometry_type:
             geometries = [self._geom_out(r[-1]) for r in rows]
             rows = [r[:-1] for r in rows]
-        out = [tuple(_plain(v) for v in r) for r in rows]
+        dated = [i for i, (_name, type_) in enumerate(table.columns) if type_ == "DATE"]
+        out = [_plain_dates(r, dated) for r in rows] if dated else rows
         return Layer(name, table.geometry_type, columns, out, geometries, table.personal)
 
     # --- accounts --------------------------------------------------------------------------
@@ -503,6 +504,15 @@ class SharedSQL:
 
     def delete_session(self, token_hash: str) -> None:
         self._change("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+
+def _plain_dates(row: Sequence[Any], dated: Sequence[int]) -> tuple[Any, ...]:
+    """The row with its DATE columns (at ``dated``) as ISO text (only those can hold dates:
+    converting every value cost a map page more than its query)."""
+    out = list(row)
+    for i in dated:
+        out[i] = _plain(out[i])
+    return tuple(out)
 
 
 def _plain(value: Any) -> Any:
