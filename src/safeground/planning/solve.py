@@ -7,10 +7,13 @@
    Where it applies (one mode per task, makespan first, no deadline, fixed start, horizon
    or budget: the classic RCPSP), the genetic algorithm (:mod:`genetic`) improves the
    incumbent for a share of the time that grows with the size of the problem
-   (:func:`genetic_share`: a tenth on 30 tasks, 85 % on 120), and CP-SAT then has all the
+   (:func:`genetic_share`: a tenth on 30 tasks, 85 % on 120), and CP-SAT then has the
    time left, with the genetic schedule as hint and its makespan as horizon, to prove
    optimality or raise the lower bound (large-neighbourhood search rarely finds better
-   around the genetic schedule, so it is skipped).
+   around the genetic schedule, so it is skipped). For the makespan alone, without
+   releases or capacity changes, CP-SAT first has half of that time; if it proves
+   nothing, short genetic runs from fresh populations, backwards and forwards, take part
+   of the rest and CP-SAT the remainder (:func:`_second_round`).
 3. **Search**: CP-SAT on the whole problem (:mod:`cpsat`) with the incumbent as a hint
    and its makespan as the horizon, criteria optimised in stages for lexicographic
    objectives, for half the time left; if it proves nothing, large-neighbourhood search
