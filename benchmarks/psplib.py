@@ -1,10 +1,12 @@
 """PSPLIB, the field's standard benchmark: our planner and PyJobShop side by side.
 
     python benchmarks/psplib.py SET [--time-limit 10] [--workers 2] [--sample N] [--no-peer]
+                                    [--seed 0] [--only j3029_4,j3029_8,...]
 
 SET is j30, j60, j120 or patterson (the folders of ../shared/data/psplib). ``--sample N``
 takes a fixed stratified sample: every k-th instance in name order, so that each
-parameter class of the set is represented (PSPLIB numbers instances by class). For each
+parameter class of the set is represented (PSPLIB numbers instances by class); ``--only``
+takes the named instances instead (the hard ones, to check a change on several seeds). For each
 instance, each solver gets the same time limit and workers; every schedule of ours is
 checked by the independent checker, every makespan of the peer is taken as it reports it.
 
@@ -47,16 +49,16 @@ class Run:
     runtime: float
 
 
-def ours(path: Path, time_limit: float, workers: int) -> Run:
+def ours(path: Path, time_limit: float, workers: int, seed: int = 0) -> Run:
     problem = read_psplib(path)
-    result = solve(problem, time_limit=time_limit, workers=workers, seed=0)
+    result = solve(problem, time_limit=time_limit, workers=workers, seed=seed)
     if result.schedule is None:
         return Run(None, False, result.runtime)
     assert_valid(problem, result.schedule)
     return Run(result.schedule.makespan(problem), result.status == "optimal", result.runtime)
 
 
-def peer(path: Path, time_limit: float, workers: int) -> Run:
+def peer(path: Path, time_limit: float, workers: int, seed: int = 0) -> Run:
     # this script's folder is first on sys.path, and its name would shadow the PyPI
     # package "psplib" that PyJobShop imports
     here = Path(__file__).resolve().parent
@@ -117,13 +119,23 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample", type=int, default=None, help="a stratified sample of N")
     parser.add_argument("--no-peer", action="store_true", help="skip PyJobShop")
+    parser.add_argument("--seed", type=int, default=0, help="our solver's seed")
+    parser.add_argument("--only", default=None, help="comma-separated instance names")
     args = parser.parse_args()
     folder = DATA / FOLDERS[args.set]
     if not folder.exists():
         raise SystemExit(f"{folder} not found: clone the shared data next to the repository")
     bounds = read_bounds(folder / "optimum" / "optimum.csv")
     paths = sorted((p for p in folder.iterdir() if p.name in bounds), key=_natural)
-    if args.sample and args.sample < len(paths):
+    if args.only:
+        wanted = {
+            n if n.endswith(folder.suffix) else n + folder.suffix for n in args.only.split(",")
+        }
+        unknown = wanted - {p.name for p in paths}
+        if unknown:
+            raise SystemExit(f"not in {args.set}: {', '.join(sorted(unknown))}")
+        paths = [p for p in paths if p.name in wanted]
+    elif args.sample and args.sample < len(paths):
         step = len(paths) / args.sample
         paths = [paths[int(i * step)] for i in range(args.sample)]
     solvers = [("safeground", ours)] + ([] if args.no_peer else [("PyJobShop", peer)])
@@ -133,7 +145,7 @@ def main() -> None:
         task = progress.add_task(f"{args.set}", total=len(paths) * len(solvers))
         for path in paths:
             for name, run in solvers:
-                runs[name].append(run(path, args.time_limit, args.workers))
+                runs[name].append(run(path, args.time_limit, args.workers, args.seed))
                 progress.advance(task)
     instance_bounds = [bounds[p.name] for p in paths]
     cps = [critical_path(p) for p in paths]

@@ -17,7 +17,7 @@ from safeground.planning import (
     serial_sgs,
     solve,
 )
-from safeground.planning.genetic import applies, evolve
+from safeground.planning.genetic import applies, evolve, reversible
 from safeground.planning.psplib import parse_mm, read_bounds, read_psplib
 from tests.planning.shared import psplib
 from tests.planning.test_psplib import HAND_MM
@@ -104,3 +104,65 @@ def test_solve_hands_the_genetic_schedule_to_cp_sat_on_single_mode_problems() ->
     assert any(line.startswith("genetic algorithm") for line in result.explanation)
     assert any(line.startswith("CP-SAT") for line in result.explanation)
     assert result.lower_bound is not None and result.lower_bound <= result.objective
+
+
+def test_genetic_backwards_gives_checked_schedules_that_keep_lags() -> None:
+    # the lists schedule the mirrored project; the schedule read back must keep every
+    # precedence with its lag in the original direction
+    problem = Problem(
+        (
+            Task.single("A", 2, {"crew": 2}),
+            Task.single("B", 3, {"crew": 3}),
+            Task.single("C", 2, {"crew": 1}),
+            Task.single("D", 1, {"crew": 2}),
+        ),
+        (Resource("crew", 3),),
+        (Precedence("A", "C", lag=3), Precedence("D", "B"), Precedence("A", "B", lag=1)),
+    )
+    found = evolve(problem, time_limit=2.0, generations=20, backward=True)
+    assert check_schedule(problem, found.schedule) == []
+    assert found.schedule.makespan(problem) == found.makespan
+    assert found.schedule.starts["C"] >= found.schedule.end(problem, "A") + 3
+    assert found.makespan == solve(problem, time_limit=5).objective
+
+
+def test_genetic_backwards_finds_the_known_optimum_of_j30_instances() -> None:
+    bounds = read_bounds(psplib("j30.sm", "optimum", "optimum.csv"))
+    for name in ("j301_1.sm", "j3017_6.sm"):
+        problem = read_psplib(psplib("j30.sm", name))
+        start = serial_sgs(problem)
+        found = evolve(
+            problem,
+            time_limit=10.0,
+            lower_bound=bounds[name].upper or 0,
+            initial=start,
+            backward=True,
+        )
+        assert check_schedule(problem, found.schedule) == []
+        assert found.makespan == bounds[name].upper, name
+
+
+def test_genetic_refuses_to_schedule_backwards_with_releases_or_capacity_changes() -> None:
+    j30 = read_psplib(psplib("j30.sm", "j301_1.sm"))
+    assert reversible(j30)
+    released = replace(j30, tasks=(replace(j30.tasks[0], release=3), *j30.tasks[1:]))
+    first = j30.resources[0]
+    more = Resource(first.name, first.capacity, ((10, first.capacity + 1),))
+    changing = replace(j30, resources=(more, *j30.resources[1:]))
+    for problem in (released, changing):
+        assert applies(problem) and not reversible(problem)
+        with pytest.raises(ValueError, match="backwards"):
+            evolve(problem, time_limit=1.0, backward=True)
+
+
+def test_solve_tries_fresh_genetic_runs_when_cp_sat_proves_nothing() -> None:
+    # j3029_8 (optimum 80): CP-SAT proves nothing in seconds, and its bound stays far below
+    bounds = read_bounds(psplib("j30.sm", "optimum", "optimum.csv"))
+    problem = read_psplib(psplib("j30.sm", "j3029_8.sm"))
+    result = solve(problem, time_limit=4.0, seed=1)
+    assert result.schedule is not None and check_schedule(problem, result.schedule) == []
+    assert any("fresh genetic runs" in line for line in result.explanation)
+    assert sum(line.startswith("CP-SAT (") for line in result.explanation) == 2
+    best = bounds["j3029_8.sm"].upper
+    assert result.objective is not None and best is not None
+    assert result.lower_bound is not None and result.lower_bound <= best <= result.objective

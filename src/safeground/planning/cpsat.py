@@ -375,9 +375,11 @@ def solve_staged(
     seed: int,
     incumbent: Schedule | None,
     upper_ends: Sequence[int] | None = None,
+    makespan_floor: int = 0,
 ) -> tuple[list[StageOutcome], list[str]]:
     """Optimise the objective's criteria one after the other, each bounded by the value
-    found for the ones before, sharing ``time_limit``; the incumbent is the hint."""
+    found for the ones before, sharing ``time_limit``; the incumbent is the hint.
+    ``makespan_floor`` is a lower bound on the makespan already proven (by an earlier run)."""
     began = time.perf_counter()
     built = build(problem, horizon, upper_ends=upper_ends)
     criteria = problem.objective.criteria
@@ -386,7 +388,7 @@ def solve_staged(
     for position, criterion in enumerate(criteria):
         left = time_limit - (time.perf_counter() - began)
         share = left if position == len(criteria) - 1 else left * 0.6
-        expr = criterion_expr(built, criterion)
+        expr = criterion_expr(built, criterion, makespan_floor)
         if hint is not None:
             add_hint(built, hint)
         scale = built.weight_scale if criterion is Objective.WEIGHTED_COMPLETION else 1

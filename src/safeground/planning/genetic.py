@@ -43,13 +43,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from safeground.planning.model import Objective, Problem, Schedule
+from safeground.planning.model import Objective, Precedence, Problem, Schedule
 from safeground.planning.windows import (
     earliest_starts,
     latest_finishes,
@@ -581,6 +581,28 @@ def applies(problem: Problem) -> bool:
     return all(len(u) == 1 for u in usable_modes(problem))
 
 
+def reversible(problem: Problem) -> bool:
+    """Whether ``problem`` can be scheduled backwards (:func:`evolve` with ``backward``):
+    no release and constant capacities, so that a schedule read from its end is one too."""
+    return all(t.release == 0 for t in problem.tasks) and all(
+        len(r.steps()) == 1 for r in problem.resources
+    )
+
+
+def _mirror(problem: Problem) -> Problem:
+    """``problem`` with every precedence turned round (the same lag)."""
+    turned = tuple(Precedence(p.after, p.before, p.lag) for p in problem.precedences)
+    return replace(problem, precedences=turned)
+
+
+def _flip(problem: Problem, schedule: Schedule) -> Schedule:
+    """``schedule`` read from its end: a task ending ``d`` before the makespan starts at
+    ``d``. A schedule of ``problem`` becomes one of its mirror and back, same makespan."""
+    span = schedule.makespan(problem)
+    ends = schedule.ends(problem)
+    return Schedule({name: span - end for name, end in ends.items()}, dict(schedule.modes))
+
+
 @dataclass(frozen=True)
 class GeneticResult:
     """The best schedule found, its makespan, and what the search cost."""
@@ -749,19 +771,39 @@ def evolve(
     population: int | None = None,
     generations: int | None = None,
     initial: Schedule | None = None,
+    backward: bool = False,
 ) -> GeneticResult:
     """The best schedule the genetic algorithm finds within about ``time_limit`` seconds
     (and ``generations``, if given), stopping early at ``lower_bound``.
 
     ``islands`` populations evolve in as many threads; ``initial`` (a valid schedule) seeds
-    them with its order of starts. Raises ValueError if :func:`applies` refuses
-    ``problem``. The schedule is feasible by construction; callers check it all the same.
+    them with its order of starts. With ``backward`` the lists schedule the project from
+    its end (the mirrored problem, every precedence turned round), a different search
+    space in which some instances have their best schedules much nearer; it needs
+    :func:`reversible`. Raises ValueError if :func:`applies` (or, backward,
+    :func:`reversible`) refuses ``problem``. The schedule is feasible by construction;
+    callers check it all the same.
     """
     if not applies(problem):
         raise ValueError(
             "the genetic algorithm needs one mode per task, makespan first, and no deadline, "
             "fixed start, horizon or budget"
         )
+    if backward:
+        if not reversible(problem):
+            raise ValueError("scheduling backwards needs no release and constant capacities")
+        mirror = _mirror(problem)
+        found = evolve(
+            mirror,
+            time_limit=time_limit,
+            seed=seed,
+            islands=islands,
+            lower_bound=lower_bound,
+            population=population,
+            generations=generations,
+            initial=None if initial is None else _flip(problem, initial),
+        )
+        return replace(found, schedule=_flip(mirror, found.schedule))
     began = time.perf_counter()
     deadline = began + time_limit
     arrays = _Arrays(problem)
