@@ -3,7 +3,7 @@ submissions, by bounded numbers of concurrent clients, on each back-end; print t
 
     python benchmarks/server_load.py [--areas 100000] [--clients 50] [--requests 40]
         [--backend sqlite|postgis|both] [--pg-url postgresql://...] [--keep DIR]
-        [--client raw|httpx] [--workers 2]
+        [--client raw|httpx] [--workers 1]
 
 The register is recorded as benchmarks/register.py records it (irregular polygons along a
 former front line, each by its own report checked by the rules, batches of 1,000). Then
@@ -297,7 +297,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="per client, bbox queries")
     parser.add_argument("--submit-clients", type=int, default=10)
     parser.add_argument("--submissions", type=int, default=10, help="per submitting client")
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (serve's default: 1)"
+    )
     parser.add_argument("--loads", default="bbox,submit", help="which loads to run")
     parser.add_argument("--backend", choices=("sqlite", "postgis", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("SAFEGROUND_TEST_PG_URL", ""))

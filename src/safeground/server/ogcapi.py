@@ -238,10 +238,12 @@ class ItemPages:
         await self.app(scope, receive, send)
 
 
-#: Worker threads that serve item pages at once, per server process. A few keep the cores
-#: busy (the database waits release the GIL); more only share the GIL, so that every
-#: request in flight is slowed and the slowest wait longest.
-ITEM_THREADS = 4
+#: Worker threads that serve item pages at once, per server process. Two keep a core busy
+#: (one runs Python while the other waits on the database, which releases the GIL); more
+#: only share the GIL, so that every request in flight is slowed and the slowest wait
+#: longest. Measured with benchmarks/server_load.py on 2 cores, 50 clients, one process:
+#: p99 128-166 ms with 2 threads, 142-181 ms with 4.
+ITEM_THREADS = 2
 _item_limiter: RunVar[anyio.CapacityLimiter] = RunVar("safeground_item_limiter")
 
 
