@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import box, gj
-from tests.server.conftest import Server
+from tests.server.conftest import PASSWORD, Server
 
 #: Each endpoint, with a request body where it takes one, and an account that may not use it.
 FORBIDDEN: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
@@ -197,3 +197,15 @@ def test_a_plain_export_name_writes_inside_the_folder_without_personal_data(
     assert again.status_code == 409  # never overwritten
     personal = view.post("/api/exports", json={"name": "p", "include_personal": True})
     assert personal.status_code == 403
+
+
+def test_repeated_failed_logins_are_refused_even_with_the_right_password(server: Server) -> None:
+    client = server.client()
+    for _ in range(5):
+        r = client.post("/api/login", json={"name": "fo", "password": "guess"})
+        assert r.status_code == 401
+    r = client.post("/api/login", json={"name": "fo", "password": PASSWORD})
+    assert r.status_code == 429
+    assert int(r.headers["Retry-After"]) > 0
+    assert "token" not in r.json()
+    assert server.client("rev").get("/api/me").status_code == 200  # others log in

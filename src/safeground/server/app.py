@@ -15,6 +15,7 @@ from safeground.server import errors, ogcapi, routes
 from safeground.server.limits import BodyLimit
 from safeground.server.pool import StorePool
 from safeground.server.settings import Settings
+from safeground.services.accounts import LoginThrottle
 
 HERE = Path(__file__).parent
 STATIC = HERE.parent / "static"  # vendored Leaflet, swagger-ui and the offline basemap
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.pool = pool
+    app.state.login_throttle = LoginThrottle()
     # OGC API first: its item pages are the busiest route, and routes match in order
     app.include_router(ogcapi.router)
     app.include_router(routes.router)

@@ -11,13 +11,14 @@ from starlette.exceptions import HTTPException
 
 from safeground.domain.errors import RuleViolation
 from safeground.geometry import GeometryError
-from safeground.services.accounts import AccessDenied, LoginFailed
+from safeground.services.accounts import AccessDenied, LoginFailed, TooManyAttempts
 from safeground.services.team import VersionConflict
 from safeground.store.base import Conflict, InvalidData, NotFound, StoreError
 
 #: Each exception type and its status. A subclass listed before its base wins, as in the
 #: app's handlers (which look exceptions up by their class hierarchy).
 STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (TooManyAttempts, 429),
     (LoginFailed, 401),
     (AccessDenied, 403),
     (NotFound, 404),
@@ -39,6 +40,8 @@ def answer(exc: Exception, status: int) -> JSONResponse:
     if isinstance(exc, VersionConflict):
         body["current_version"] = exc.current
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -62,6 +65,66 @@ class AccessDenied(Exception):
 
 class LoginFailed(Exception):
     """Unknown name, wrong password or inactive account (never says which)."""
+
+
+class TooManyAttempts(LoginFailed):
+    """Too many failed logins for this name from this address: wait ``retry_after`` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class LoginThrottle:
+    """Failed logins, counted per (name, client address) and per client address within a
+    sliding ``window``: past ``per_name`` failures for a pair, or ``per_address`` from one
+    address, logins from there are refused (even with the right password, which is not
+    checked) until the oldest failure leaves the window. A success clears its pair.
+
+    Counted per pair, not per name alone, so that nobody can lock a user out by failing
+    on their name from elsewhere. Kept in this server process: with several processes,
+    each counts its own (``serve`` runs one by default)."""
+
+    def __init__(
+        self,
+        *,
+        per_name: int = 5,
+        per_address: int = 50,
+        window: timedelta = timedelta(minutes=15),
+        clock: Clock | None = None,
+    ) -> None:
+        self.per_name, self.per_address, self.window = per_name, per_address, window
+        self.clock = clock or SystemClock()
+        self._failures: dict[tuple[str, str], deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: datetime) -> deque[datetime]:
+        times = self._failures.get(key, deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if not times:
+            self._failures.pop(key, None)
+        return times
+
+    def check(self, name: str, address: str) -> None:
+        """Raise TooManyAttempts when logins of ``name`` from ``address`` must wait."""
+        now = self.clock.now()
+        with self._lock:
+            for key, limit in (((name, address), self.per_name), (("", address), self.per_address)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    wait = times[0] + self.window - now
+                    raise TooManyAttempts(max(1, math.ceil(wait.total_seconds())))
+
+    def failed(self, name: str, address: str) -> None:
+        now = self.clock.now()
+        with self._lock:
+            for key in ((name, address), ("", address)):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, name: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop((name, address), None)
 
 
 @dataclass(frozen=True)
