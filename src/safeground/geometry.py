@@ -266,31 +266,23 @@ def to_geojson_many(geoms: Sequence[BaseGeometry]) -> list[dict[str, Any]]:
     parts, part_owner = shapely.get_parts(array[chosen], return_index=True)
     rings, ring_owner = shapely.get_rings(parts, return_index=True)
     coords, coord_owner = shapely.get_coordinates(rings, return_index=True)
-    xy = coords.tolist()
-    ring_end = np.cumsum(np.bincount(coord_owner, minlength=len(rings))).tolist()
-    part_end = np.cumsum(np.bincount(ring_owner, minlength=len(parts))).tolist()
-    geom_end = np.cumsum(np.bincount(part_owner, minlength=len(chosen))).tolist()
-    polygons: list[list[list[list[float]]]] = []
-    ring_start = 0
-    ring = 0
-    for end in part_end:
-        polygon = []
-        while ring < end:
-            polygon.append(xy[ring_start : ring_end[ring]])
-            ring_start = ring_end[ring]
-            ring += 1
-        polygons.append(polygon)
+    ring_list = _cut(coords.tolist(), coord_owner, len(rings))
+    polygons = _cut(ring_list, ring_owner, len(parts))
     out: list[dict[str, Any]] = [
         {} if f else json.loads(json.dumps(to_geojson(g))) for g, f in zip(array, flat, strict=True)
     ]
-    part = 0
-    for i, end in zip(chosen.tolist(), geom_end, strict=True):
+    for i, own in zip(chosen.tolist(), _cut(polygons, part_owner, len(chosen)), strict=True):
         if types[i] == 3:
-            out[i] = {"type": "Polygon", "coordinates": polygons[part]}
+            out[i] = {"type": "Polygon", "coordinates": own[0]}
         else:
-            out[i] = {"type": "MultiPolygon", "coordinates": polygons[part:end]}
-        part = end
+            out[i] = {"type": "MultiPolygon", "coordinates": own}
     return out
+
+
+def _cut(items: list[Any], owner: np.ndarray, owners: int) -> list[list[Any]]:
+    """``items`` (ordered by ``owner``) as one list per owner 0 .. ``owners`` - 1."""
+    ends = np.cumsum(np.bincount(owner, minlength=owners)).tolist()
+    return [items[start:end] for start, end in zip([0, *ends][:-1], ends, strict=True)]
 
 
 def _finite(array: np.ndarray) -> np.ndarray:
