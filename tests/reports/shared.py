@@ -3,8 +3,6 @@ name, finds, assets) and its report, full and public."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,18 +13,6 @@ from safeground.store.sqlite import SQLiteStore
 
 #: The victim the example story records (services/example.py): no report may show them.
 VICTIM_NAME = "A. Farmer"
-
-
-def require_tool(name: str, path: str | None = None) -> str:
-    """The path of an external program the test needs. Missing: the test fails when
-    SAFEGROUND_CI is set (.ci/run installs the program), else it is skipped, saying why."""
-    found = path if path and Path(path).exists() else shutil.which(name)
-    if found:
-        return found
-    why = f"{name} is not installed (Debian: apt-get install {name}); .ci/run installs it"
-    if os.environ.get("SAFEGROUND_CI"):
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 @dataclass(frozen=True)

@@ -13,28 +13,18 @@ import pytest
 from matplotlib.image import imread
 
 from safeground.reports.layers import HAZARD_COLOURS, RELEASE_COLOURS
-from tests.reports.shared import VICTIM_NAME, Example, require_tool
+from tests.reports.shared import VICTIM_NAME, Example
 from tests.reports.summary_json import RELEASE_TABLES, assert_table_equals_summary
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.tools import CHROMIUM_ARGS, chromium
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    chromium = require_tool("chromium", "/usr/bin/chromium")
+    path = chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.shared import VICTIM_NAME, Example, require_tool
+from tests.reports.shared import VICTIM_NAME, Example
 from tests.reports.summary_json import expected_cells, summary_json
+from tests.tools import require_tool
 
 
 def pdf_text(path: Path) -> str:

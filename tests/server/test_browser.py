@@ -5,7 +5,6 @@ the field officer cannot approve their own report; a name with markup stays text
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,28 +13,15 @@ import pytest
 
 from tests.conftest import box, gj
 from tests.server.conftest import PASSWORD, Running, make_server
+from tests.tools import CHROMIUM_ARGS, chromium
 
-CHROMIUM = os.environ.get("SAFEGROUND_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ABOUT_20_000 = re.compile(r"^(19,9\d\d|20,0\d\d)$")  # 200 m x 100 m, drawn in degrees
 NAME = 'North field <img src=x onerror="window.pwned=1">'
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no chromium at {CHROMIUM}: CI installs Debian's chromium")
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    chromium()  # fails under .ci/run, skips elsewhere, when it is missing
     url = f"sqlite:{tmp_path / 'site.gpkg'}"
     make_server(url, tmp_path).app.state.pool.close()
     running = Running(url)
@@ -74,7 +60,7 @@ def test_field_officer_files_reviewer_approves_and_the_page_follows(
         expect(page.locator("#message")).to_contain_text(f"({kind}) on HA-000001: submitted")
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, headless=True)
         try:
             fo = browser.new_context().new_page()
             rev = browser.new_context().new_page()
