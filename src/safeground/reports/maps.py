@@ -22,20 +22,13 @@ SEA = "#cfe3ef"
 LAND = "#f4f1ea"
 
 
-def _polygons(geom: BaseGeometry) -> Iterable[Any]:
-    if geom.geom_type == "Polygon":
+def _parts(geom: BaseGeometry, kind: str) -> Iterable[Any]:
+    """The parts of ``geom`` of geometry type ``kind``, through multi-parts and collections."""
+    if geom.geom_type == kind:
         yield geom
     elif hasattr(geom, "geoms"):
         for part in geom.geoms:
-            yield from _polygons(part)
-
-
-def _lines(geom: BaseGeometry) -> Iterable[Any]:
-    if geom.geom_type == "LineString":
-        yield geom
-    elif hasattr(geom, "geoms"):
-        for part in geom.geoms:
-            yield from _lines(part)
+            yield from _parts(part, kind)
 
 
 def _patch(polygon: Any, **style: Any) -> PathPatch:
@@ -49,11 +42,11 @@ def _patch(polygon: Any, **style: Any) -> PathPatch:
 def _draw(ax: Any, feature: Mapping[str, Any], colour: str, faded: bool = False) -> None:
     geom = shape(feature["geometry"])
     alpha = 0.15 if faded else 0.6
-    for polygon in _polygons(geom):
+    for polygon in _parts(geom, "Polygon"):
         ax.add_patch(
             _patch(polygon, facecolor=colour, edgecolor=colour, alpha=alpha, linewidth=0.6)
         )
-    for line in _lines(geom):
+    for line in _parts(geom, "LineString"):
         x, y = np.asarray(line.coords)[:, 0], np.asarray(line.coords)[:, 1]
         ax.plot(x, y, color=colour, alpha=0.4 if faded else 0.9, linewidth=1.5)
     if geom.geom_type in ("Point", "MultiPoint"):
@@ -81,7 +74,7 @@ def map_figure(document: Document, *, title: str = "Map", notes: Sequence[str] =
     ax.set_facecolor(SEA)
     if document.basemap:
         for feature in document.basemap.get("features", []):
-            for polygon in _polygons(shape(feature["geometry"])):
+            for polygon in _parts(shape(feature["geometry"]), "Polygon"):
                 ax.add_patch(_patch(polygon, facecolor=LAND, edgecolor="#7a7a7a", linewidth=0.6))
     handles = []
     for layer in document.layers:
