@@ -31,7 +31,7 @@ from safeground.server.schemas import (
     UserPublic,
     UserUpdate,
 )
-from safeground.services.accounts import Accounts, LoginFailed, LoginThrottle
+from safeground.services.accounts import Accounts
 from safeground.services.team import Versioned
 
 router = APIRouter(prefix="/api")
@@ -50,15 +50,12 @@ def login(
 ) -> Session:
     """Log in: a session token, also set as an HttpOnly, SameSite=Strict cookie. Repeated
     failures for a name from one address are refused for a while (429, Retry-After)."""
-    throttle: LoginThrottle = request.app.state.login_throttle
-    address = request.client.host if request.client else ""
-    throttle.check(body.name, address)
-    try:
-        token, who = Accounts(store, settings.secret_key).login(body.name, body.password)
-    except LoginFailed:
-        throttle.failed(body.name, address)
-        raise
-    throttle.succeeded(body.name, address)
+    token, who = Accounts(store, settings.secret_key).login(
+        body.name,
+        body.password,
+        throttle=request.app.state.login_throttle,
+        address=request.client.host if request.client else "",
+    )
     response.set_cookie(
         COOKIE,
         token,

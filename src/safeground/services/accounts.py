@@ -236,8 +236,29 @@ class Accounts:
         return self.store.accounts()
 
     # --- sessions --------------------------------------------------------------------------
-    def login(self, name: str, password: str) -> tuple[str, Principal]:
-        """A new session token for the account; LoginFailed otherwise."""
+    def login(
+        self,
+        name: str,
+        password: str,
+        *,
+        throttle: LoginThrottle | None = None,
+        address: str = "",
+    ) -> tuple[str, Principal]:
+        """A new session token for the account; LoginFailed otherwise. With a ``throttle``,
+        failures are counted for ``name`` from ``address`` (the client), and a pair past
+        its limit gets TooManyAttempts without its password being checked."""
+        if throttle is None:
+            return self._login(name, password)
+        throttle.check(name, address)
+        try:
+            session = self._login(name, password)
+        except LoginFailed:
+            throttle.failed(name, address)
+            raise
+        throttle.succeeded(name, address)
+        return session
+
+    def _login(self, name: str, password: str) -> tuple[str, Principal]:
         try:
             account = self.store.account(name)
             stored = account.password_hash
