@@ -54,7 +54,7 @@ def payload_text(payload: Mapping[str, Any]) -> str:
         text = orjson.dumps(payload, option=_ORJSON_STRICT)
     except TypeError:
         return json.dumps(payload)
-    if b"null" in text:  # a None, or a NaN that orjson wrote as null
+    if b"null" in text:  # a None, a NaN orjson wrote as null, or the word in a text
         return json.dumps(payload)
     return text.decode()
 
