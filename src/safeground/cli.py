@@ -1038,13 +1038,26 @@ def risk_score(
         scored = service.score(csv_path, model_path=model, out=out_path)
     if as_json:
         _print_json(
-            {"rows": scored.rows, "missing_columns": list(scored.missing), "out": str(out_path)}
+            {
+                "rows": scored.rows,
+                "missing_columns": list(scored.missing),
+                "outside_training_range": scored.outside,
+                "out": str(out_path),
+            }
         )
         return
     if scored.missing:
         err.print(
             f"columns the model knows but {escape(str(csv_path))} lacks (treated as absent): "
             + escape(", ".join(scored.missing)),
+            highlight=False,
+        )
+    if scored.outside:
+        shares = sorted(scored.outside.items(), key=lambda kv: -kv[1])
+        err.print(
+            "values outside the range the model was trained on, held at its edge (the model "
+            "does not extrapolate): "
+            + escape(", ".join(f"{col} {share:.1%} of rows" for col, share in shares)),
             highlight=False,
         )
     out.print(f"scored {scored.rows} rows: {escape(str(out_path))}", highlight=False)

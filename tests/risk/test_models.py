@@ -93,10 +93,42 @@ def test_calibrated_risk_is_a_probability_that_rises_with_the_logit(method: Cali
     assert abs(model.predict(x).mean() - y.mean()) < 0.05
 
 
+@pytest.mark.parametrize("kind", list(ModelKind))
+def test_values_beyond_the_training_range_score_as_its_edge(kind: ModelKind) -> None:
+    model = _model(kind)
+    x, _, _ = _data()
+    top = x[:, 0].max()
+    far = np.array([[top + 50.0, 0.0, 0.0], [top, 0.0, 0.0], [np.nan, 0.0, 0.0]])
+    logit = model.logit(far)
+    assert logit[0] == pytest.approx(logit[1])  # no extrapolation, linear part included
+    assert model.outside(far) == pytest.approx([1 / 3, 0.0, 0.0])  # unknown is not outside
+    e = model.explain(far)
+    assert e.base + e.contributions.sum(axis=1) == pytest.approx(logit, abs=1e-9)
+
+
+def test_calibration_sees_held_out_rows_clipped_as_scoring_clips_them() -> None:
+    # one fold's municipality lies far outside the others' range on feature a: its
+    # out-of-fold logits must be those of the edge, not of a linear extrapolation
+    x, y, g = _data()
+    x[g == "m0", 0] += 40.0
+    model = fit(x, y, g, FEATURES, kind=ModelKind.LINEAR)
+    assert model.calibrator.a > 0.1  # extrapolated logits flatten it to about 0.002
+
+
 def test_model_state_round_trips_to_the_same_predictions() -> None:
     model = _model(ModelKind.ENSEMBLE)
     again = model_from_state(model_state(model))
     x, _, _ = _data(50, seed=3)
     assert again.predict(x) == pytest.approx(model.predict(x))
+    assert (again.lower, again.upper) == (model.lower, model.upper)
     with pytest.raises(ValueError, match="not a safeground risk model"):
         model_from_state({"format": "other"})
+
+
+def test_a_model_file_without_training_ranges_loads_and_does_not_clip() -> None:
+    state = model_state(_model(ModelKind.LINEAR))
+    del state["lower"], state["upper"]
+    old = model_from_state(state)
+    far = np.array([[50.0, 0.0, 0.0], [60.0, 0.0, 0.0]])
+    assert old.logit(far)[1] > old.logit(far)[0]
+    assert list(old.outside(far)) == [0.0, 0.0, 0.0]

@@ -7,7 +7,12 @@ import pytest
 
 from safeground.risk.features import Feature
 from safeground.risk.models import ModelKind
-from safeground.risk.validation import contiguous_blocks, found_in_top, grouped_cv
+from safeground.risk.validation import (
+    contiguous_blocks,
+    found_in_top,
+    grouped_cv,
+    neighbour_regions,
+)
 
 
 def test_found_in_top_counts_the_share_of_positives_in_the_top_cells() -> None:
@@ -41,3 +46,13 @@ def test_contiguous_blocks_take_the_outermost_municipalities_in_each_direction()
     lat = np.array([6.0, 5.0, 7.0, 4.0])
     blocks = contiguous_blocks(groups, lon, lat)
     assert blocks == {"west": ["a"], "east": ["d"], "south": ["d"], "north": ["c"]}
+
+
+def test_neighbour_regions_hold_each_municipality_with_its_nearest_and_no_region_twice() -> None:
+    # five municipalities on a line west to east (two cells each), c-d-e bunched together
+    groups = np.array(list("aabbccddee"), dtype=object)
+    lon = np.repeat([-77.0, -75.0, -74.5, -74.2, -74.05], 2)
+    lat = np.full(10, 6.0)
+    regions = neighbour_regions(groups, lon, lat, size=3)
+    assert regions == {"a": ["a", "b", "c"], "b": ["b", "c", "d"], "c": ["c", "d", "e"]}
+    # d's and e's nearest three are c, d and e again: that region is listed once

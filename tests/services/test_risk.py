@@ -67,10 +67,11 @@ def test_train_leaves_unlabelled_rows_out_and_scores_another_region(tmp_path: Pa
     other = _write(
         tmp_path / "b.csv",
         ["id", "Vocacion_Agrícola", "roads_dist", "settlement_dist", "elevation"],
-        [["near", 1, 0.1, 2.0, 900], ["far", 0, 20.0, 2.0, 900]],
+        [["near", 1, 0.1, 2.0, 900], ["far", 0, 500.0, 2.0, 900]],
     )
     scored = risk.score(other, model_path=model, out=tmp_path / "out.csv")
     assert scored.missing == ("Vocacion_Forestal",)
+    assert scored.outside == {"roads_dist": 0.5}  # 500 is far beyond any training distance
     with (tmp_path / "out.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert [r["id"] for r in rows] == ["near", "far"]
@@ -110,13 +111,16 @@ def test_cli_trains_and_scores_and_names_the_missing_columns(tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.output
     assert "unlabelled rows left out" in result.output
-    target = _write(tmp_path / "b.csv", ["roads_dist", "settlement_dist"], [[1.0, 2.0]])
+    target = _write(
+        tmp_path / "b.csv", ["roads_dist", "settlement_dist"], [[1.0, 2.0], [1000.0, 2.0]]
+    )
     out = tmp_path / "out.csv"
     result = runner.invoke(
         app, ["risk", "score", str(target), "--model", str(model), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert "Vocacion_Agrícola" in result.output and "elevation" in result.output
+    assert "does not extrapolate" in result.output and "roads_dist 50.0% of rows" in result.output
     assert out.read_text("utf-8").splitlines()[0] == "roads_dist,settlement_dist,risk"
 
 
@@ -150,3 +154,7 @@ def test_real_grid_grouped_cv_beats_the_simple_baseline() -> None:
     assert ev.cv.roc_auc >= 0.68  # the simple gradient-boosting baseline: about 0.66
     assert ev.cv.top20 > 0.2  # better than surveying at random
     assert set(ev.blocks) == {"west", "east", "south", "north"}
+    # each municipality with its two nearest held out: 19 regions, one repeated, and
+    # every region left holds both classes
+    assert len(ev.regions) == 18 and all(len(g) == 3 for g in ev.region_groups.values())
+    assert sum(m.roc_auc for m in ev.regions.values()) / len(ev.regions) > 0.65

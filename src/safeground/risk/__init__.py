@@ -22,6 +22,7 @@ from safeground.risk.validation import (
     found_in_top,
     grouped_cv,
     metrics,
+    neighbour_regions,
 )
 
 __all__ = [
@@ -42,4 +43,5 @@ __all__ = [
     "grouped_cv",
     "labelled",
     "metrics",
+    "neighbour_regions",
 ]

@@ -9,6 +9,11 @@ base and one contribution per feature (no approximation):
   generalised additive model, as explainable-boosting models are);
 - ``ensemble``: the mean of the two logits.
 
+No extrapolation: a value outside the range the model was trained on is held at that
+range's edge before scoring (the gradient-boosting part is flat beyond it anyway; the
+linear part would otherwise extrapolate into a region it knows nothing about), and
+:meth:`RiskModel.outside` tells how much of a table lies out there.
+
 The model's raw score is that logit. The ``risk`` it reports is a calibrated probability:
 a sigmoid (Platt) or isotonic map from the logit, fitted on out-of-fold logits of
 municipality-grouped folds *inside the training data*, so calibration never sees the rows
@@ -126,8 +131,9 @@ class Explained:
 
 @dataclass(frozen=True)
 class RiskModel:
-    """A fitted risk model: its features, kind, estimators, calibrator, and the reference
-    row (training medians) against which contributions are measured."""
+    """A fitted risk model: its features, kind, estimators, calibrator, the reference row
+    (training medians) against which contributions are measured, and each feature's
+    training range (``lower``, ``upper``; empty in a model without ranges: no clipping)."""
 
     features: tuple[Feature, ...]
     kind: ModelKind
@@ -136,10 +142,28 @@ class RiskModel:
     reference: tuple[float, ...]
     label: str = ""
     group: str = ""
+    lower: tuple[float, ...] = ()
+    upper: tuple[float, ...] = ()
+
+    def within_range(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with each value held inside its feature's training range (NaN stays)."""
+        if not self.lower:
+            return x
+        return np.asarray(np.clip(x, self.lower, self.upper), dtype=float)
+
+    def outside(self, x: np.ndarray) -> np.ndarray:
+        """The share of rows of ``x`` outside the training range, per feature (unknown
+        values are not counted as outside)."""
+        if not self.lower or len(x) == 0:
+            return np.zeros(x.shape[1], dtype=float)
+        with np.errstate(invalid="ignore"):
+            out = (x < np.asarray(self.lower)) | (x > np.asarray(self.upper))
+        return np.asarray(out.mean(axis=0), dtype=float)
 
     def logit(self, x: np.ndarray) -> np.ndarray:
-        """The raw score of each row of ``x`` (features in :attr:`features` order)."""
-        return _logit(self.estimators, x)
+        """The raw score of each row of ``x`` (features in :attr:`features` order), with
+        values outside the training range held at its edge."""
+        return _logit(self.estimators, self.within_range(x))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The calibrated probability of contamination of each row."""
@@ -148,7 +172,8 @@ class RiskModel:
     def explain(self, x: np.ndarray) -> Explained:
         """Each row's logit as base + per-feature contributions. Every kind is additive in
         its features, so feature j's contribution is the change of the logit when the
-        reference row takes row's value of feature j alone; they add up exactly."""
+        reference row takes row's value of feature j alone (held inside the training
+        range, as in :meth:`logit`); they add up exactly."""
         ref = np.asarray(self.reference, dtype=float)
         base = float(self.logit(ref.reshape(1, -1))[0])
         n, d = x.shape
@@ -173,6 +198,15 @@ def labelled(y: np.ndarray) -> np.ndarray:
 
 def _fit_estimators(kind: ModelKind, x: np.ndarray, y: np.ndarray, seed: int) -> list[Any]:
     return [e.fit(x, y) for e in _estimators(kind, seed)]
+
+
+def _ranges(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's least and greatest known value (-inf and inf for a column of NaN)."""
+    known = ~np.isnan(x)
+    lower = np.where(known, x, np.inf).min(axis=0, initial=np.inf)
+    upper = np.where(known, x, -np.inf).max(axis=0, initial=-np.inf)
+    none = ~known.any(axis=0)
+    return np.where(none, -np.inf, lower), np.where(none, np.inf, upper)
 
 
 def fit(
@@ -204,18 +238,22 @@ def fit(
     for train, test in GroupKFold(n_splits=min(calibration_folds, n_groups)).split(x, y, groups):
         if len(set(y[train].tolist())) < 2:
             raise ValueError("a calibration fold holds one class only: give more groups")
-        oof[test] = _logit(_fit_estimators(kind, x[train], y[train], seed), x[test])
+        # held-out rows scored as a new region is: inside the range the fold trained on
+        held = np.clip(x[test], *_ranges(x[train]))
+        oof[test] = _logit(_fit_estimators(kind, x[train], y[train], seed), held)
     calibrator = fit_calibrator(oof, y, calibration)
     estimators = _fit_estimators(kind, x, y, seed)
-    reference = [
-        float(np.median(col[~np.isnan(col)])) if (~np.isnan(col)).any() else 0.0 for col in x.T
-    ]
+    lower, upper = _ranges(x)
     return RiskModel(
         tuple(features),
         kind,
         tuple(estimators),
         calibrator,
-        tuple(reference),
-        label,
-        group,
+        reference=tuple(
+            float(np.median(col[~np.isnan(col)])) if (~np.isnan(col)).any() else 0.0 for col in x.T
+        ),
+        label=label,
+        group=group,
+        lower=tuple(float(v) for v in lower),
+        upper=tuple(float(v) for v in upper),
     )

@@ -36,6 +36,8 @@ def model_state(model: RiskModel) -> dict[str, Any]:
             "ys": list(c.ys),
         },
         "reference": list(model.reference),
+        "lower": list(model.lower),
+        "upper": list(model.upper),
     }
 
 
@@ -62,6 +64,9 @@ def model_from_state(state: Mapping[str, Any]) -> RiskModel:
             reference=tuple(float(v) for v in state["reference"]),
             label=str(state["label"]),
             group=str(state["group"]),
+            # files written before training ranges were kept: no clipping
+            lower=tuple(float(v) for v in state.get("lower", ())),
+            upper=tuple(float(v) for v in state.get("upper", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"risk model file: missing or bad entry: {exc}") from exc

@@ -2,8 +2,10 @@
 
 Rows are grouped by municipality; every fold holds out whole municipalities
 (:func:`grouped_cv`), and :func:`block_holdout` holds out a geographically contiguous block
-of them (the quarter furthest west, east, south or north by their centres) to imitate a
-region the model never saw. Each held-out prediction comes from a model, calibration
+of them to imitate a region the model never saw: the quarter furthest west, east, south or
+north by their centres (:func:`contiguous_blocks`), or each municipality with its nearest
+neighbours, a small region like the few municipalities a new survey covers
+(:func:`neighbour_regions`). Each held-out prediction comes from a model, calibration
 included, fitted without the held-out rows.
 
 Metrics: ROC-AUC, PR-AUC (average precision), and the share of mine cells found when
@@ -104,6 +106,28 @@ def contiguous_blocks(
         "south": by_lat[:k],
         "north": by_lat[-k:],
     }
+
+
+def neighbour_regions(
+    groups: np.ndarray, lon: np.ndarray, lat: np.ndarray, size: int = 3
+) -> dict[str, list[str]]:
+    """Small contiguous regions: each group with its ``size - 1`` nearest groups (by the
+    distance between group centres, in degrees scaled to the mean latitude), named after
+    it; a region already listed under another name is not repeated."""
+    names = sorted(set(groups.tolist()))
+    scale = np.cos(np.deg2rad(float(np.mean(lat))))
+    centres = np.array(
+        [(np.mean(lon[groups == g]) * scale, np.mean(lat[groups == g])) for g in names]
+    )
+    regions: dict[str, list[str]] = {}
+    seen: set[frozenset[str]] = set()
+    for i, name in enumerate(names):
+        near = np.argsort(np.hypot(*(centres - centres[i]).T), kind="stable")[:size]
+        members = [names[j] for j in near]
+        if frozenset(members) not in seen:
+            seen.add(frozenset(members))
+            regions[name] = members
+    return regions
 
 
 def block_holdout(

@@ -27,6 +27,7 @@ from safeground.risk.validation import (
     block_holdout,
     contiguous_blocks,
     grouped_cv,
+    neighbour_regions,
 )
 
 #: Longitude and latitude columns used to form contiguous blocks, when present.
@@ -166,34 +167,42 @@ class Scored:
     rows: int
     missing: tuple[str, ...]  # model columns the table lacked (treated as absent)
     out: Path
+    # column -> share of rows outside the training range (held at its edge), when any
+    outside: dict[str, float]
 
 
 def score(csv_path: Path, *, model_path: Path, out: Path) -> Scored:
     """Write ``out``: the rows of ``csv_path`` with a ``risk`` column (the calibrated
     probability). The label column need not be there. Columns are aligned by name; a
     column the model knows but the table lacks is absent (one-hot: 0; numeric: unknown)
-    and named in the result."""
+    and named in the result, as is the share of rows outside the range each column had in
+    training (the model holds such values at the range's edge: it does not extrapolate)."""
     model = load_model(model_path)
     table = read_table(csv_path)
     aligned = feature_matrix(table.columns, model.features, table.rows)
     risk = model.predict(aligned.matrix) if table.rows else np.empty(0)
+    shares = model.outside(aligned.matrix)
+    outside = {f.column: float(v) for f, v in zip(model.features, shares, strict=True) if v > 0}
     header = [h for h in table.header if h != "risk"]
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow([*header, "risk"])
         for i in range(table.rows):
             writer.writerow([*(table.columns[h][i] for h in header), f"{risk[i]:.6f}"])
-    return Scored(table.rows, aligned.missing, out)
+    return Scored(table.rows, aligned.missing, out, outside)
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Grouped-CV metrics, and held-out block metrics by block name, of one model kind."""
+    """Grouped-CV metrics, held-out block metrics by block name, and held-out small-region
+    metrics by region name, of one model kind."""
 
     kind: ModelKind
     cv: Metrics
     blocks: dict[str, Metrics]
     block_groups: dict[str, list[str]]
+    regions: dict[str, Metrics]
+    region_groups: dict[str, list[str]]
 
 
 def evaluate(
@@ -204,24 +213,43 @@ def evaluate(
     kinds: Sequence[ModelKind] = tuple(ModelKind),
     folds: int = 5,
     seed: int = 0,
+    region_size: int = 3,
 ) -> list[Evaluation]:
-    """Municipality-grouped CV and, when the table has coordinates, contiguous-block
-    holdouts, for each model kind."""
+    """Municipality-grouped CV and, when the table has coordinates, contiguous holdouts for
+    each model kind: the four outer blocks, and every region of ``region_size`` neighbouring
+    municipalities whose labelled cells hold both classes (0 for none)."""
     table = read_table(csv_path)
     p = prepare(table, label, group)
     blocks: dict[str, list[str]] = {}
+    regions: dict[str, list[str]] = {}
     if LON in table.columns and LAT in table.columns:
         keep = labelled(p.y)
         lon = np.array(table.columns[LON], dtype=float)[keep]
         lat = np.array(table.columns[LAT], dtype=float)[keep]
-        blocks = contiguous_blocks(p.groups[keep], lon, lat)
+        groups, y = p.groups[keep], p.y[keep]
+        blocks = contiguous_blocks(groups, lon, lat)
+        if region_size:
+            regions = {
+                name: members
+                for name, members in neighbour_regions(groups, lon, lat, region_size).items()
+                if len(set(y[np.isin(groups, members)].tolist())) == 2
+            }
     out = []
     with threadpool_limits(limits=1):
         for kind in kinds:
             cv, _ = grouped_cv(p.x, p.y, p.groups, p.features, kind=kind, folds=folds, seed=seed)
-            held = {
-                name: block_holdout(p.x, p.y, p.groups, names, p.features, kind=kind, seed=seed)
-                for name, names in blocks.items()
-            }
-            out.append(Evaluation(kind, cv, held, blocks))
+
+            def held(names: Sequence[str], kind: ModelKind = kind) -> Metrics:
+                return block_holdout(p.x, p.y, p.groups, names, p.features, kind=kind, seed=seed)
+
+            out.append(
+                Evaluation(
+                    kind,
+                    cv,
+                    {name: held(names) for name, names in blocks.items()},
+                    blocks,
+                    {name: held(names) for name, names in regions.items()},
+                    regions,
+                )
+            )
     return out
