@@ -1029,13 +1029,21 @@ def risk_score(
     csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="The grid to score.")],
     model: Annotated[Path, typer.Option(help="A model file from 'risk train'.")],
     out_path: Annotated[Path, typer.Option("--out", help="The CSV to write.")],
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Also write each row's logit, its base and one contribution_COLUMN per "
+            "feature (logit units; they add up to the logit, which 'risk' calibrates).",
+        ),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Write CSV's rows with a 'risk' column (a calibrated probability)."""
     from safeground.services import risk as service
 
     with _errors():
-        scored = service.score(csv_path, model_path=model, out=out_path)
+        scored = service.score(csv_path, model_path=model, out=out_path, explain=explain)
     if as_json:
         _print_json(
             {

@@ -124,6 +124,31 @@ def test_cli_trains_and_scores_and_names_the_missing_columns(tmp_path: Path) -> 
     assert out.read_text("utf-8").splitlines()[0] == "roads_dist,settlement_dist,risk"
 
 
+def test_explained_scores_add_up_to_the_logit_that_the_risk_calibrates(tmp_path: Path) -> None:
+    model = tmp_path / "m.skops"
+    risk.train(_grid(tmp_path / "a.csv"), label="mines_outcome", group="Municipio", model_out=model)
+    target = _grid(tmp_path / "b.csv", n=40, seed=5, label=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(
+        app, ["risk", "score", str(target), "--model", str(model), "--out", str(out), "--explain"]
+    )
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    parts = [c for c in rows[0] if c.startswith("contribution_")]
+    assert "contribution_roads_dist" in parts and "contribution_Municipio" not in parts
+    for r in rows:
+        total = float(r["logit_base"]) + sum(float(r[c]) for c in parts)
+        assert total == pytest.approx(float(r["logit"]), abs=1e-5)
+    by_logit = sorted(rows, key=lambda r: float(r["logit"]))
+    assert [float(r["risk"]) for r in by_logit] == sorted(float(r["risk"]) for r in rows)
+    # the signal: the nearer the road, the higher the contribution of roads_dist
+    by_road = sorted(rows, key=lambda r: float(r["roads_dist"]))
+    assert float(by_road[0]["contribution_roads_dist"]) > float(
+        by_road[-1]["contribution_roads_dist"]
+    )
+
+
 def test_cli_refuses_an_unknown_label_column(tmp_path: Path) -> None:
     result = runner.invoke(
         app,

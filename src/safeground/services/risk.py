@@ -171,24 +171,41 @@ class Scored:
     outside: dict[str, float]
 
 
-def score(csv_path: Path, *, model_path: Path, out: Path) -> Scored:
+def explanation_columns(model: RiskModel) -> list[str]:
+    """The columns ``score(..., explain=True)`` adds after ``risk``: the logit, its base,
+    and one contribution per feature, all in logit units (``logit = logit_base + the sum
+    of the contribution_ columns``; ``risk`` is the calibrated map of ``logit``)."""
+    return ["logit", "logit_base", *(f"contribution_{f.column}" for f in model.features)]
+
+
+def score(csv_path: Path, *, model_path: Path, out: Path, explain: bool = False) -> Scored:
     """Write ``out``: the rows of ``csv_path`` with a ``risk`` column (the calibrated
-    probability). The label column need not be there. Columns are aligned by name; a
-    column the model knows but the table lacks is absent (one-hot: 0; numeric: unknown)
-    and named in the result, as is the share of rows outside the range each column had in
-    training (the model holds such values at the range's edge: it does not extrapolate)."""
+    probability) and, with ``explain``, the :func:`explanation_columns`; an input column
+    of the same name as an added one is replaced. The label column need not be there.
+    Columns are aligned by name; a column the model knows but the table lacks is absent
+    (one-hot: 0; numeric: unknown) and named in the result, as is the share of rows
+    outside the range each column had in training (the model holds such values at the
+    range's edge: it does not extrapolate)."""
     model = load_model(model_path)
     table = read_table(csv_path)
     aligned = feature_matrix(table.columns, model.features, table.rows)
-    risk = model.predict(aligned.matrix) if table.rows else np.empty(0)
-    shares = model.outside(aligned.matrix)
+    x = aligned.matrix
+    risk = model.predict(x) if table.rows else np.empty(0)
+    shares = model.outside(x)
     outside = {f.column: float(v) for f, v in zip(model.features, shares, strict=True) if v > 0}
-    header = [h for h in table.header if h != "risk"]
+    added = ["risk", *(explanation_columns(model) if explain else ())]
+    extra = np.column_stack([risk]) if table.rows else np.empty((0, 1))
+    if explain and table.rows:
+        e = model.explain(x)
+        extra = np.column_stack([risk, e.logit, np.full(table.rows, e.base), e.contributions])
+    header = [h for h in table.header if h not in added]
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow([*header, "risk"])
+        writer.writerow([*header, *added])
         for i in range(table.rows):
-            writer.writerow([*(table.columns[h][i] for h in header), f"{risk[i]:.6f}"])
+            writer.writerow(
+                [*(table.columns[h][i] for h in header), *(f"{v:.6f}" for v in extra[i])]
+            )
     return Scored(table.rows, aligned.missing, out, outside)
 
 
