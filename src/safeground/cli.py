@@ -1071,6 +1071,50 @@ def risk_score(
     out.print(f"scored {scored.rows} rows: {escape(str(out_path))}", highlight=False)
 
 
+@risk_app.command("areas")
+def risk_areas(
+    csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="A grid from 'risk score'.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The area_id,risk CSV to write.")],
+    lon: Annotated[str, typer.Option(help="The cells' longitude column.")] = "LONGITUD_X",
+    lat: Annotated[str, typer.Option(help="The cells' latitude column.")] = "LATITUD_Y",
+    max_distance: Annotated[
+        float,
+        typer.Option(help="Metres to the nearest cell for an area holding no cell centre."),
+    ] = 1000.0,
+    db: Db = DEFAULT_DB,
+    as_json: Json = False,
+) -> None:
+    """Each open hazard area's predicted risk: the highest of the cells whose centre lies
+    in it (else the nearest cell within --max-distance), for 'priority --risk'."""
+    from safeground.services import risk as service
+
+    with _store(db) as store:
+        scored = service.score_areas(
+            store, csv_path, out=out_path, lon=lon, lat=lat, max_distance_m=max_distance
+        )
+    if as_json:
+        _print_json(
+            {
+                "areas": len(scored.areas),
+                "unknown": scored.unknown,
+                "out": str(out_path),
+            }
+        )
+        return
+    out.print(
+        f"{len(scored.areas)} open hazard areas given a predicted risk: {escape(str(out_path))}",
+        highlight=False,
+    )
+    if scored.unknown:
+        err.print(
+            f"{len(scored.unknown)} areas have no scored cell inside or within "
+            f"{max_distance:,.0f} m: their predicted risk is unknown (not low): "
+            + escape(", ".join(scored.unknown[:20]))
+            + (" ..." if len(scored.unknown) > 20 else ""),
+            highlight=False,
+        )
+
+
 # --- scenarios -----------------------------------------------------------------------------
 Cluster = Annotated[
     str | None, typer.Option(help="A Dask scheduler, tcp://HOST:PORT (default: this machine).")

@@ -194,3 +194,31 @@ def test_cli_plan_weighs_clearance_by_priority_when_asked(registered: Path) -> N
     # priority weights are at least 1 and the first area's is more: the weighted
     # completion time grows; it would not if the flag were ignored
     assert json.loads(weighted.output)["objective"] > plain["objective"]
+
+
+def test_cli_gives_areas_the_risk_of_scored_cells_for_the_priority(
+    registered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # messages on one line
+    grid = tmp_path / "scored.csv"
+    cells = [(100, 50, 0.6), (20_050, 50, 0.95), (20_090, 90, 0.1)]  # metres east, north
+    lines = ["LONGITUD_X,LATITUD_Y,risk"]
+    for east, north, risk in cells:
+        lon, lat = _point(east, north)["coordinates"]
+        lines.append(f"{lon},{lat},{risk}")
+    grid.write_text("\n".join(lines) + "\n", "utf-8")
+    out = tmp_path / "area_risk.csv"
+    args = ["risk", "areas", str(grid), "--out", str(out), "--db", str(registered)]
+    result = runner.invoke(app, [*args, "--max-distance", "300"])
+    assert result.exit_code == 0, result.output
+    # HA-000003 lies 400 m from the nearest cell: unknown, and said so, not given 0
+    assert "HA-000003" in result.output and "unknown (not low)" in result.output
+    assert read_risk(out) == {"HA-000001": 0.6, "HA-000002": 0.95}
+    explained = runner.invoke(
+        app, ["priority", "explain", "HA-000002", "--risk", str(out), "--db", str(registered)]
+    )
+    assert explained.exit_code == 0, explained.output
+    assert "0.95" in explained.output
+    grid.write_text("LONGITUD_X,LATITUD_Y,risk\n30.5,50.4,high\n", "utf-8")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "line 2" in result.output and "high" in result.output

@@ -47,7 +47,8 @@ def read_risk(path: Path) -> dict[str, float]:
     return out
 
 
-def _open_areas(store: Store) -> list[AreaInput]:
+def open_areas(store: Store) -> list[AreaInput]:
+    """The open hazard areas with land left to release, with what priorities need."""
     layer = store.layer("hazard_areas")
     out = []
     for row, geom in zip(layer.records(), layer.shapes(), strict=True):
@@ -95,7 +96,7 @@ def priorities(
     """Every open hazard area of the register scored and ranked, first priority first."""
     cfg = config or default_config()
     facts = area_facts(
-        _open_areas(store), _surroundings(store), cfg.distances, predicted_risk=predicted_risk
+        open_areas(store), _surroundings(store), cfg.distances, predicted_risk=predicted_risk
     )
     return score_areas(facts, cfg)
 

@@ -19,6 +19,7 @@ import numpy as np
 import skops.io as sio
 from threadpoolctl import threadpool_limits
 
+from safeground.risk.areas import AreaRisk, area_risks
 from safeground.risk.features import Feature, choose_features, feature_matrix
 from safeground.risk.models import Calibration, ModelKind, RiskModel, fit, labelled
 from safeground.risk.state import TRUSTED_PREFIXES, model_from_state, model_state
@@ -29,6 +30,8 @@ from safeground.risk.validation import (
     grouped_cv,
     neighbour_regions,
 )
+from safeground.services.priority import open_areas
+from safeground.store.base import Store
 
 #: Longitude and latitude columns used to form contiguous blocks, when present.
 LON, LAT = "LONGITUD_X", "LATITUD_Y"
@@ -207,6 +210,71 @@ def score(csv_path: Path, *, model_path: Path, out: Path, explain: bool = False)
                 [*(table.columns[h][i] for h in header), *(f"{v:.6f}" for v in extra[i])]
             )
     return Scored(table.rows, aligned.missing, out, outside)
+
+
+def _numbers(table: Table, column: str, path: Path) -> np.ndarray:
+    if column not in table.columns:
+        raise ValueError(f"{path}: no column {column!r} (columns: {', '.join(table.header)})")
+    out = np.empty(table.rows, dtype=float)
+    for i, v in enumerate(table.columns[column]):
+        try:
+            out[i] = float(v)
+        except ValueError:
+            raise ValueError(f"{path}, line {i + 2}: {column} {v!r} is not a number") from None
+        if not np.isfinite(out[i]):
+            raise ValueError(f"{path}, line {i + 2}: {column} {v!r} is not a finite number")
+    return out
+
+
+@dataclass(frozen=True)
+class AreasScored:
+    """The open hazard areas given a predicted risk, and those left without one."""
+
+    areas: list[AreaRisk]
+    unknown: list[str]  # no scored cell inside or near enough: risk unknown, not 0
+    out: Path
+
+
+def score_areas(
+    store: Store,
+    scored_csv: Path,
+    *,
+    out: Path,
+    lon: str = LON,
+    lat: str = LAT,
+    column: str = "risk",
+    max_distance_m: float = 1000.0,
+) -> AreasScored:
+    """Write ``out`` (``area_id,risk,cells,nearest_m``, the file ``safeground priority
+    --risk`` reads): the predicted risk of each open hazard area of the register from the
+    scored grid cells of ``scored_csv`` (see :func:`safeground.risk.areas.area_risks`).
+
+    Raises ValueError naming the column and line of a value that is not a number, or a
+    risk outside [0, 1].
+    """
+    table = read_table(scored_csv)
+    risk = _numbers(table, column, scored_csv)
+    bad = np.flatnonzero((risk < 0.0) | (risk > 1.0))
+    if len(bad):
+        raise ValueError(
+            f"{scored_csv}, line {bad[0] + 2}: {column} {risk[bad[0]]} is not in [0, 1]"
+        )
+    areas = [(a.area_id, a.geometry) for a in open_areas(store)]
+    found = area_risks(
+        areas,
+        _numbers(table, lon, scored_csv),
+        _numbers(table, lat, scored_csv),
+        risk,
+        max_distance_m=max_distance_m,
+    )
+    with out.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["area_id", "risk", "cells", "nearest_m"])
+        for a in found:
+            near = "" if a.nearest_m is None else f"{a.nearest_m:.0f}"
+            writer.writerow([a.area_id, f"{a.risk:.6f}", a.cells, near])
+    given = {a.area_id for a in found}
+    return AreasScored(found, [i for i, _ in areas if i not in given], out)
 
 
 @dataclass(frozen=True)
