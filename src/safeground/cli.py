@@ -1071,6 +1071,64 @@ def risk_score(
     out.print(f"scored {scored.rows} rows: {escape(str(out_path))}", highlight=False)
 
 
+@risk_app.command("validate")
+def risk_validate(
+    csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="A labelled grid.")],
+    label: Annotated[str, typer.Option(help="The label column: 1, 0, or -1 (unlabelled).")],
+    group: Annotated[str, typer.Option(help="The group column (municipality).")],
+    kind: Annotated[
+        list[str] | None, typer.Option(help="ensemble, linear or gbm (repeat; default all).")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="Municipality-grouped folds.")] = 5,
+    region_size: Annotated[
+        int, typer.Option(help="Neighbouring municipalities per held-out region (0: none).")
+    ] = 3,
+    lon: Annotated[str, typer.Option(help="The cells' longitude column.")] = "LONGITUD_X",
+    lat: Annotated[str, typer.Option(help="The cells' latitude column.")] = "LATITUD_Y",
+    as_json: Json = False,
+) -> None:
+    """Validate each model kind on held-out municipalities, never random splits: grouped
+    CV, the four outer blocks, and small regions of neighbouring municipalities."""
+    from safeground.risk.models import ModelKind
+    from safeground.services import risk as service
+
+    with _errors(), Progress(console=err, transient=True) as progress:
+        task = progress.add_task("validating on held-out municipalities", total=None)
+        results = service.evaluate(
+            csv_path,
+            label=label,
+            group=group,
+            kinds=[ModelKind(k) for k in kind] if kind else tuple(ModelKind),
+            folds=folds,
+            region_size=region_size,
+            lon=lon,
+            lat=lat,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        _print_json(results)
+        return
+    table = Table(title=f"{escape(csv_path.name)}: {folds} municipality-grouped folds")
+    for name in ("model", "ROC-AUC", "PR-AUC", "mine cells in top 10 %", "top 20 %"):
+        table.add_column(name, justify="left" if name == "model" else "right")
+    for name in ("held-out blocks: mean", "worst", "regions: mean", "worst"):
+        table.add_column(name, justify="right")
+    for r in results:
+        cells = [r.kind.value, f"{r.cv.roc_auc:.3f}", f"{r.cv.pr_auc:.3f}"]
+        cells += [f"{r.cv.top10:.1%}", f"{r.cv.top20:.1%}"]
+        for held in (r.blocks, r.regions):
+            aucs = [m.roc_auc for m in held.values()]
+            cells += [f"{sum(aucs) / len(aucs):.3f}", f"{min(aucs):.3f}"] if aucs else ["-", "-"]
+        table.add_row(*cells)
+    out.print(table)
+    if results and results[0].regions:
+        out.print(
+            f"{len(results[0].regions)} regions of {region_size} neighbouring municipalities "
+            "held out one at a time; blocks: the outer quarter west, east, south, north.",
+            highlight=False,
+        )
+
+
 @risk_app.command("areas")
 def risk_areas(
     csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="A grid from 'risk score'.")],

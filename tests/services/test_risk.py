@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import pickle
 from pathlib import Path
 
@@ -147,6 +148,22 @@ def test_explained_scores_add_up_to_the_logit_that_the_risk_calibrates(tmp_path:
     assert float(by_road[0]["contribution_roads_dist"]) > float(
         by_road[-1]["contribution_roads_dist"]
     )
+
+
+def test_cli_validates_on_held_out_municipalities_without_the_unlabelled_rows(
+    tmp_path: Path,
+) -> None:
+    grid = _grid(tmp_path / "a.csv")
+    args = ["risk", "validate", str(grid), "--label", "mines_outcome", "--group", "Municipio"]
+    result = runner.invoke(app, [*args, "--kind", "linear", "--folds", "4", "--json"])
+    assert result.exit_code == 0, result.output
+    (ev,) = json.loads(result.stdout)
+    assert ev["kind"] == "linear"
+    assert ev["cv"]["rows"] == 400 - len(range(0, 400, 7))  # -1 rows left out
+    assert ev["cv"]["roc_auc"] > 0.75  # the grid's signal: near roads, farmland
+    assert ev["blocks"] == {} and ev["regions"] == {}  # no coordinates in this grid
+    result = runner.invoke(app, [*args, "--kind", "forest"])
+    assert result.exit_code == 1 and "forest" in result.output
 
 
 def test_cli_refuses_an_unknown_label_column(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ loaded; it can still hold a bad model, so score only with models you trained or 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,33 +299,48 @@ def evaluate(
     folds: int = 5,
     seed: int = 0,
     region_size: int = 3,
+    lon: str = LON,
+    lat: str = LAT,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Evaluation]:
-    """Municipality-grouped CV and, when the table has coordinates, contiguous holdouts for
-    each model kind: the four outer blocks, and every region of ``region_size`` neighbouring
-    municipalities whose labelled cells hold both classes (0 for none)."""
+    """Municipality-grouped CV and, when the table has the ``lon`` and ``lat`` columns,
+    contiguous holdouts for each model kind: the four outer blocks, and every region of
+    ``region_size`` neighbouring municipalities whose labelled cells hold both classes (0
+    for none). ``progress(done, total)`` is called after each validation step."""
     table = read_table(csv_path)
     p = prepare(table, label, group)
     blocks: dict[str, list[str]] = {}
     regions: dict[str, list[str]] = {}
-    if LON in table.columns and LAT in table.columns:
+    if lon in table.columns and lat in table.columns:
         keep = labelled(p.y)
-        lon = np.array(table.columns[LON], dtype=float)[keep]
-        lat = np.array(table.columns[LAT], dtype=float)[keep]
+        x_lon = _numbers(table, lon, csv_path)[keep]
+        y_lat = _numbers(table, lat, csv_path)[keep]
         groups, y = p.groups[keep], p.y[keep]
-        blocks = contiguous_blocks(groups, lon, lat)
+        blocks = contiguous_blocks(groups, x_lon, y_lat)
         if region_size:
             regions = {
                 name: members
-                for name, members in neighbour_regions(groups, lon, lat, region_size).items()
+                for name, members in neighbour_regions(groups, x_lon, y_lat, region_size).items()
                 if len(set(y[np.isin(groups, members)].tolist())) == 2
             }
+    total, done = len(kinds) * (1 + len(blocks) + len(regions)), 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
     out = []
     with threadpool_limits(limits=1):
         for kind in kinds:
             cv, _ = grouped_cv(p.x, p.y, p.groups, p.features, kind=kind, folds=folds, seed=seed)
+            step()
 
             def held(names: Sequence[str], kind: ModelKind = kind) -> Metrics:
-                return block_holdout(p.x, p.y, p.groups, names, p.features, kind=kind, seed=seed)
+                m = block_holdout(p.x, p.y, p.groups, names, p.features, kind=kind, seed=seed)
+                step()
+                return m
 
             out.append(
                 Evaluation(
