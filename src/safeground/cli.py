@@ -980,6 +980,10 @@ def priority_explain(
 
 
 # --- risk ----------------------------------------------------------------------------------
+LonColumn = Annotated[str, typer.Option(help="The cells' longitude column.")]
+LatColumn = Annotated[str, typer.Option(help="The cells' latitude column.")]
+
+
 @risk_app.command("train")
 def risk_train(
     csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="The training grid.")],
@@ -1083,8 +1087,8 @@ def risk_validate(
     region_size: Annotated[
         int, typer.Option(help="Neighbouring municipalities per held-out region (0: none).")
     ] = 3,
-    lon: Annotated[str, typer.Option(help="The cells' longitude column.")] = "LONGITUD_X",
-    lat: Annotated[str, typer.Option(help="The cells' latitude column.")] = "LATITUD_Y",
+    lon: LonColumn = "LONGITUD_X",
+    lat: LatColumn = "LATITUD_Y",
     as_json: Json = False,
 ) -> None:
     """Validate each model kind on held-out municipalities, never random splits: grouped
@@ -1133,8 +1137,8 @@ def risk_validate(
 def risk_areas(
     csv_path: Annotated[Path, typer.Argument(metavar="CSV", help="A grid from 'risk score'.")],
     out_path: Annotated[Path, typer.Option("--out", help="The area_id,risk CSV to write.")],
-    lon: Annotated[str, typer.Option(help="The cells' longitude column.")] = "LONGITUD_X",
-    lat: Annotated[str, typer.Option(help="The cells' latitude column.")] = "LATITUD_Y",
+    lon: LonColumn = "LONGITUD_X",
+    lat: LatColumn = "LATITUD_Y",
     max_distance: Annotated[
         float,
         typer.Option(help="Metres to the nearest cell for an area holding no cell centre."),

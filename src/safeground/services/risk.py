@@ -197,10 +197,11 @@ def score(csv_path: Path, *, model_path: Path, out: Path, explain: bool = False)
     shares = model.outside(x)
     outside = {f.column: float(v) for f, v in zip(model.features, shares, strict=True) if v > 0}
     added = ["risk", *(explanation_columns(model) if explain else ())]
-    extra = np.column_stack([risk]) if table.rows else np.empty((0, 1))
+    columns = [risk]
     if explain and table.rows:
         e = model.explain(x)
-        extra = np.column_stack([risk, e.logit, np.full(table.rows, e.base), e.contributions])
+        columns += [e.logit, np.full(table.rows, e.base), *e.contributions.T]
+    extra = np.column_stack(columns)
     header = [h for h in table.header if h not in added]
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
