@@ -1,17 +1,23 @@
 """The embedded store: one SQLite file that is a valid OGC GeoPackage.
 
 SQLite discipline: WAL journal, one writer with ``BEGIN IMMEDIATE``, every unit of work
-one transaction, ordered named migrations recorded in a table. Map layers (hazard areas,
-released land, finds, accidents, assets) are GeoPackage feature tables with R-tree
-indexes, so QGIS and GDAL open the file as it is. Personal data (victims, and the
-personal part of reports) lives in tables that are not registered as GeoPackage
-contents, so GIS clients do not list them.
+one transaction, ordered named migrations recorded in a table. Writers in one process (the
+server's pooled connections) queue on a lock per database file before ``BEGIN IMMEDIATE``:
+SQLite's own wait for a busy file sleeps in steps of up to 100 ms, which made the slowest
+of concurrent submissions wait hundreds of milliseconds; a queued thread starts as soon as
+the writer before it commits. Other processes still wait through ``busy_timeout``.
+
+Map layers (hazard areas, released land, finds, accidents, assets) are GeoPackage feature
+tables with R-tree indexes, so QGIS and GDAL open the file as it is. Personal data
+(victims, and the personal part of reports) lives in tables that are not registered as
+GeoPackage contents, so GIS clients do not list them.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -233,6 +239,18 @@ def _row(r: Report) -> tuple[Any, ...]:
     )
 
 
+_writer_locks: dict[Path, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(path: Path) -> threading.RLock:
+    """The lock that this process's writers of the database at ``path`` queue on
+    (re-entrant: a thread holding it may open a nested unit of work elsewhere)."""
+    key = path.resolve()
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
 class SQLiteStore(SharedSQL, Store):
     """The GeoPackage store. ``SQLiteStore.create(path)`` makes a new database;
     ``SQLiteStore(path)`` opens an existing one."""
@@ -246,6 +264,7 @@ class SQLiteStore(SharedSQL, Store):
             raise Conflict(f"{self.path} exists already; refusing to overwrite it")
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._depth = 0
+        self._writers = _writer_lock(self.path)
         try:
             gpkg.register_functions(self._conn)
             self._conn.execute("PRAGMA busy_timeout = 10000")
@@ -298,6 +317,15 @@ class SQLiteStore(SharedSQL, Store):
     # --- transactions ------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        if self._depth:
+            with self._unit_of_work():
+                yield
+            return
+        with self._writers, self._unit_of_work():
+            yield
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[None]:
         depth = self._depth
         self._conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT sp{depth}")
         self._depth += 1
