@@ -167,19 +167,26 @@ def report_create(body: ReportCreate, team: TeamDep, response: Response) -> Repo
 @router.post("/uploads/area", status_code=201, response_model=ReportPublic, tags=["reports"])
 def upload_area(
     team: TeamDep,
-    file: Annotated[UploadFile, File(description="A GeoJSON polygon (one feature)")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="One polygon feature: GeoJSON, GeoPackage, KML/KMZ, a field-"
+            "coordinates CSV, or a shapefile as a zip (read by the file name's extension)"
+        ),
+    ],
     name: Annotated[str, Form(max_length=200)],
     hazard_type: Annotated[str, Form(max_length=3)] = "SHA",
     admin_unit: Annotated[str, Form(max_length=200)] = "",
     evidence: Annotated[str, Form(max_length=2000)] = "",
     submit: Annotated[bool, Form()] = False,
 ) -> ReportPublic:
-    """Draft an area's registration from an uploaded GeoJSON file (size-limited)."""
+    """Draft an area's registration from an uploaded file (size-limited)."""
     data = file.file.read()
     return _public(
         team.upload_area(
             data,
             name=name,
+            filename=file.filename or "upload.geojson",
             hazard_type=hazard_type,
             admin_unit=admin_unit,
             evidence=evidence,

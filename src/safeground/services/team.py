@@ -9,8 +9,11 @@ one and nothing is stored. The web routes are thin shells over this module.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tempfile
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +24,8 @@ from safeground.clock import Clock, SystemClock
 from safeground.domain.accounting import GroupBy, SummaryRow
 from safeground.domain.model import HazardArea, RecordType, Report, ReportKind, ReportStatus
 from safeground.domain.replay import in_force
+from safeground.geometry import to_geojson
+from safeground.importing.sources import FORMATS, SourceError, read_source
 from safeground.services import export as export_service
 from safeground.services import register
 from safeground.services.accounts import AccessDenied, Permission, Principal
@@ -166,18 +171,25 @@ class Team:
         data: bytes,
         *,
         name: str,
+        filename: str = "upload.geojson",
         hazard_type: str = "SHA",
         admin_unit: str = "",
         evidence: str = "",
         submit: bool = False,
     ) -> Versioned:
-        """Draft the registration of an area from an uploaded GeoJSON polygon."""
+        """Draft the registration of an area from an uploaded file holding one polygon:
+        GeoJSON, or (by the ``filename``'s extension) any other format the importer reads
+        (GeoPackage, a zip of a shapefile, KML/KMZ, a field-coordinates CSV)."""
         self.who.require(Permission.DRAFT)
-        try:
-            geojson = json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"the upload is not GeoJSON: {exc}") from exc
-        geometry = _one_geometry(geojson)
+        suffix = Path(filename).suffix.lower()
+        if suffix in ("", ".geojson", ".json"):
+            try:
+                geojson = json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise ValueError(f"the upload is not GeoJSON: {exc}") from exc
+            geometry = _one_geometry(geojson)
+        else:
+            geometry = _one_geometry(uploaded_polygon(data, suffix))
         payload = {
             "name": name,
             "hazard_type": hazard_type,
@@ -265,6 +277,47 @@ class Team:
             raise ValueError("an export stays inside the export folder")
         root.mkdir(parents=True, exist_ok=True)
         return export_service.export(self.store, target, form, include_personal=include_personal)
+
+
+#: The most an uploaded zip (or KMZ) may unpack to.
+UNPACKED_LIMIT = 50 * 1024 * 1024
+
+
+def uploaded_polygon(data: bytes, suffix: str) -> dict[str, Any]:
+    """The one feature's geometry (GeoJSON, WGS84) of an uploaded file in a format the
+    importer reads, by its extension ``suffix``. Raises ValueError when the format is not
+    one of them, a zip unpacks to more than :data:`UNPACKED_LIMIT`, the file does not read,
+    or it holds other than one feature, or a feature the reader refuses (with its reason).
+    """
+    if suffix not in FORMATS or FORMATS[suffix] == "shapefile":
+        raise ValueError(
+            f"uploads of {suffix} files are not read; send GeoJSON, GeoPackage, KML/KMZ, a "
+            "field-coordinates CSV, or a shapefile as a zip of its parts"
+        )
+    if suffix in (".zip", ".kmz"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                unpacked = sum(m.file_size for m in z.infolist())
+        except zipfile.BadZipFile as exc:
+            raise ValueError(f"the upload is not a readable zip file: {exc}") from None
+        if unpacked > UNPACKED_LIMIT:
+            raise ValueError(
+                f"the upload unpacks to {unpacked:,} bytes; the limit is {UNPACKED_LIMIT:,}"
+            )
+    with tempfile.TemporaryDirectory(prefix="safeground-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            source = read_source(path)
+        except SourceError as exc:
+            raise ValueError(f"the upload does not read: {exc}") from None
+    features = [f for layer in source.layers for f in layer.features]
+    if len(features) != 1:
+        raise ValueError(f"expected one feature, found {len(features)}")
+    (feature,) = features
+    if feature.error or feature.geometry is None:
+        raise ValueError(f"the upload's feature is refused: {feature.error or 'no geometry'}")
+    return to_geojson(feature.geometry)
 
 
 def _one_geometry(data: Any) -> dict[str, Any]:
