@@ -34,6 +34,7 @@ import shapely
 from safeground.clock import Clock, SystemClock
 from safeground.domain.errors import RuleViolation
 from safeground.domain.model import Report
+from safeground.gc_pause import no_gc_pauses
 from safeground.geometry import to_geojson, to_geojson_many
 from safeground.importing.mapping import (
     FieldMapping,
@@ -133,6 +134,8 @@ class _Item:
     content_hash: str
 
 
+# the import builds a few small objects per feature and no cycles: see no_gc_pauses
+@no_gc_pauses()
 def import_file(
     store: Store,
     path: Path,
