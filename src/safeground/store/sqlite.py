@@ -216,10 +216,8 @@ def _new_report(
     )
 
 
-@lru_cache(maxsize=32)
-def _picker(table: Table) -> Callable[[Row], tuple[Any, ...]]:
-    """The values of a row of ``table`` in the order of its columns, as a tuple."""
-    names = table.column_names
+def _picker(names: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
+    """A function giving the values of a row under ``names``, as a tuple."""
     if len(names) == 1:  # itemgetter of one name gives the value, not a tuple
         return lambda row: (row[names[0]],)
     return itemgetter(*names)
@@ -405,7 +403,8 @@ class SQLiteStore(SharedSQL, Store):
 
     def _values(self, table: Table, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]]:
         names = list(table.column_names)
-        values = [_picker(table)(row) for row in rows]
+        pick = _picker(names)
+        values = [pick(row) for row in rows]
         if table.geometry_type:
             names.append("geom")
             blobs = gpkg.encode_many([row["geom"] for row in rows])
