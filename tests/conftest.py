@@ -146,6 +146,21 @@ def table_dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+def filing_dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """:func:`table_dump` for comparing two ways of filing the same reports: without the
+    migration log and the GeoPackage contents table (their clock is the real one) and
+    without the reports' versions (a version counts changes: draft, submit, approve)."""
+    dump = table_dump(path)
+    del dump["safeground_migrations"], dump["gpkg_contents"]
+    conn = sqlite3.connect(path)
+    try:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(reports)") if r[1] != "version"]
+        dump["reports"] = conn.execute(f"SELECT {', '.join(columns)} FROM reports").fetchall()
+    finally:
+        conn.close()
+    return dump
+
+
 #: Real public data for tests (../shared/data next to the repository; see its SOURCES.md).
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -80,6 +80,22 @@ def test_values_of_the_wrong_type_are_refused(
         payload(kind, FieldMap(), properties)
 
 
+def test_a_refusal_names_the_field_and_where_its_value_came_from() -> None:
+    by_attribute = FieldMap(fields={"hazard_type": "TYPE"})
+    with pytest.raises(MappingError, match=r"^field 'hazard_type' from attribute 'TYPE': 'XYZ' "):
+        payload(ImportKind.HAZARD_AREAS, by_attribute, {"TYPE": "XYZ"})
+    by_constant = FieldMap(constants={"hazard_type": "xyz"})
+    with pytest.raises(MappingError, match=r"^field 'hazard_type' from constant: 'xyz' "):
+        payload(ImportKind.HAZARD_AREAS, by_constant, {})
+
+
+@pytest.mark.parametrize("text", ["SHA", "sha", " Sha ", "sHA"])
+def test_a_choice_is_read_in_any_case_as_the_value_itself(text: str) -> None:
+    assert payload(ImportKind.HAZARD_AREAS, FieldMap(), {"hazard_type": text}) == {
+        "hazard_type": "SHA"
+    }
+
+
 def test_a_mapping_to_a_field_the_kind_lacks_is_refused() -> None:
     with pytest.raises(MappingError, match="no field 'grade'"):
         check_targets(ImportKind.ASSETS, FieldMapping(FieldMap(fields={"grade": "grading"})))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import hashlib
 import json
 import math
 import tempfile
@@ -15,17 +16,19 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from safeground.clock import FixedClock
 from safeground.geometry import to_geojson
-from safeground.importing.mapping import ImportKind, MappingError, preset
-from safeground.importing.sources import SourceError
+from safeground.importing.mapping import FieldMapping, ImportKind, MappingError, preset
+from safeground.importing.sources import SourceError, read_source
 from safeground.services import checking, export, register
 from safeground.services.importing import ImportRefused, import_file
+from safeground.services.workflow import Workflow
+from safeground.store.base import ImportLog, SourceLink
 from safeground.store.sqlite import SQLiteStore
-from tests.conftest import box, shared_data, table_dump
+from tests.conftest import box, filing_dump, shared_data, table_dump
 
 CLOCK = FixedClock(date(2025, 6, 1))
 SQUARE = [[30.5, 50.4], [30.501, 50.4], [30.501, 50.401], [30.5, 50.401], [30.5, 50.4]]
@@ -123,6 +126,126 @@ def test_a_feature_changed_since_its_import_is_refused_not_overwritten(
         areas(store, path)
     assert "changed since it was imported as HA-000001" in caught.value.problems[0].reason
     assert table_dump(db_path) == before
+
+
+# --- the import stores what filing each feature's report one by one stores ----------------------
+#: Attribute values as files hold them: text (any, and the words the rules read in any case),
+#: numbers, nothing; and extra attributes that are only kept in the report.
+_attribute = st.one_of(st.text(max_size=6), st.integers(-5, 5), st.floats(-1e6, 1e6), st.none())
+_import_feature = st.builds(
+    lambda e, n, w, name, hazard, extra, fid: {
+        "type": "Feature",
+        **({} if fid is None else {"id": fid}),
+        "properties": {"name": name, "hazard_type": hazard, "admin_unit": "Izium", **extra},
+        "geometry": to_geojson(box(e, n, w, w / 2)),
+    },
+    st.floats(0, 20_000),
+    st.floats(0, 20_000),
+    st.floats(5, 900),
+    st.text(max_size=8),
+    st.sampled_from(["SHA", "cha", "Sha", None]),
+    st.dictionaries(st.sampled_from(["land_use", "note", "x_ref"]), _attribute, max_size=2),
+    st.one_of(st.none(), st.integers(1, 4).map(str)),
+)
+
+
+def _imported_one_by_one(store: SQLiteStore, path: Path) -> None:
+    """What an import of ``path`` stores, written the slow, plain way: each feature's
+    report built from the documented parts, drafted, submitted and approved on its own,
+    its source link with the documented key and content hash."""
+    source = read_source(path)
+    workflow = Workflow(store, clock=CLOCK)
+    links, occurrences = [], collections.Counter[str]()
+    with store.transaction():
+        for layer in source.layers:
+            for f in layer.features:
+                wkb = shapely.to_wkb(f.geometry)
+                digest = hashlib.sha256(
+                    json.dumps(f.properties, sort_keys=True, default=str).encode() + b"\0" + wkb
+                ).hexdigest()
+                if f.fid is not None:
+                    key = f"{path.name}|{layer.name}|id:{f.fid}"
+                else:
+                    key = f"{path.name}|{layer.name}|sha256:{digest}#{occurrences[digest]}"
+                    occurrences[digest] += 1
+                hazard = f.properties.get("hazard_type")
+                payload: dict[str, Any] = {
+                    "name": f.properties["name"],
+                    **({} if hazard is None else {"hazard_type": hazard.upper()}),
+                    "admin_unit": f.properties["admin_unit"],
+                }
+                land_use = f.properties.get("land_use")  # text: numbers are written out
+                if isinstance(land_use, str):
+                    payload["land_use"] = land_use
+                elif land_use is not None:
+                    whole = float(land_use).is_integer()
+                    payload["land_use"] = str(int(land_use)) if whole else str(land_use)
+                payload["source"] = {
+                    "dataset": path.name,
+                    "file": path.name,
+                    "sha256": source.sha256,
+                    "layer": layer.name,
+                    "index": f.index,
+                    "crs": layer.crs,
+                    "attributes": f.properties,
+                    **({} if f.line is None else {"line": f.line}),
+                    **({} if f.fid is None else {"id": f.fid}),
+                }
+                payload["geometry"] = json.loads(json.dumps(to_geojson(f.geometry)))
+                draft = workflow.draft("area.register", author="importer", payload=payload)
+                workflow.submit(draft.id, user="importer")
+                report = workflow.approve(draft.id, user="importer")
+                links.append(
+                    SourceLink(key, report.record_type, report.record_id, digest, report.id)
+                )
+        read = sum(len(layer.features) for layer in source.layers)
+        store.add_import(
+            ImportLog(
+                file=path.name,
+                sha256=source.sha256,
+                format=source.format,
+                kind="hazard-areas",
+                dataset=path.name,
+                layers=[
+                    {"name": layer.name, "crs": layer.crs, "read": len(layer.features)}
+                    for layer in source.layers
+                ],
+                mapping=FieldMapping().as_dict(),
+                imported_by="importer",
+                approved_by="importer",
+                at=CLOCK.now(),
+                read=read,
+                imported=read,
+                unchanged=0,
+                rejected=0,
+            ),
+            links,
+        )
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(_import_feature, min_size=1, max_size=6), st.booleans())
+def test_an_import_stores_what_filing_each_feature_one_by_one_stores(
+    features: list[dict[str, Any]], twice: bool
+) -> None:
+    """Records, reports (payload, source block, geometry), source links, content hashes,
+    the import log: the batched import writes exactly what the plain path writes."""
+    if twice:  # a feature without an id that the file holds twice: two records
+        copy = {k: v for k, v in features[0].items() if k != "id"}
+        features = [*features, copy, copy]
+    ids = [f["id"] for f in features if "id" in f]
+    assume(len(ids) == len(set(ids)))
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        path = write(tmp / "areas.geojson", *features)
+        with SQLiteStore.create(tmp / "batch.gpkg") as store:
+            summary = areas(store, path)
+        assert summary.imported == len(features)
+        with SQLiteStore.create(tmp / "each.gpkg") as store:
+            _imported_one_by_one(store, path)
+        batch = filing_dump(tmp / "batch.gpkg")
+        each = filing_dump(tmp / "each.gpkg")
+    assert batch == each
 
 
 # --- bad input: a clear error, nothing stored --------------------------------------------------

@@ -21,7 +21,7 @@ from safeground.domain.model import AreaStatus, ReportKind, ReportStatus
 from safeground.services import register
 from safeground.services.workflow import Draft, Workflow
 from safeground.store.sqlite import SQLiteStore
-from tests.conftest import AUTHOR, REVIEWER, Filer, box, gj, table_dump
+from tests.conftest import AUTHOR, REVIEWER, Filer, box, filing_dump, gj, table_dump
 
 D = date
 
@@ -378,9 +378,8 @@ _new_record = st.one_of(
 
 
 def _file_in(path: Path, drafts: list[Draft], one_by_one: bool) -> dict[str, list[Any]]:
-    """Every table after filing ``drafts`` in a new database, either as one batch or each
-    report drafted, submitted and approved on its own; without the migration log and the
-    GeoPackage contents table (their clock is the real one) and the reports' versions."""
+    """Every table (as :func:`filing_dump` has them) after filing ``drafts`` in a new
+    database, either as one batch or each report drafted, submitted and approved on its own."""
     clock = FixedClock(date(2025, 1, 1))
     with SQLiteStore.create(path) as store:
         workflow = Workflow(store, clock=clock)
@@ -391,16 +390,7 @@ def _file_in(path: Path, drafts: list[Draft], one_by_one: bool) -> dict[str, lis
                 workflow.approve(report.id, user=REVIEWER)
         else:
             workflow.file_many(drafts, author=AUTHOR, reviewer=REVIEWER)
-    dump = table_dump(path)
-    del dump["safeground_migrations"], dump["gpkg_contents"]
-    # a report's version counts its changes (draft, submit, approve one by one)
-    conn = sqlite3.connect(path)
-    try:
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(reports)") if r[1] != "version"]
-        dump["reports"] = conn.execute(f"SELECT {', '.join(columns)} FROM reports").fetchall()
-    finally:
-        conn.close()
-    return dump
+    return filing_dump(path)
 
 
 @settings(max_examples=12, deadline=None)

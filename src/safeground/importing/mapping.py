@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -259,7 +260,7 @@ def payload(
 class _Target:
     name: str
     type_: FieldType
-    source: str  # "constant" or "attribute 'NAME'", for messages
+    where: str  # "field 'NAME' from constant" or "... from attribute 'NAME'", for messages
     attribute: str | None  # None for a constant
     constant: Any
     table: Mapping[str, Any]
@@ -281,7 +282,7 @@ class Plan:
                 continue
             if t.table and str(raw) in t.table:
                 raw = t.table[str(raw)]
-            out[t.name] = _convert(raw, t.type_, f"field {t.name!r} from {t.source}", bool(t.table))
+            out[t.name] = _convert(raw, t.type_, t.where, bool(t.table))
         return out
 
 
@@ -290,14 +291,15 @@ def plan(kind: ImportKind, fmap: FieldMap, attributes: Sequence[str]) -> Plan:
     targets = []
     for target, type_ in KIND_FIELDS[kind].items():
         table = fmap.values.get(target, {})
+        # each message's "where" is written once here, not for every value of every feature
         if target in fmap.constants:
-            targets.append(_Target(target, type_, "constant", None, fmap.constants[target], table))
+            where = f"field {target!r} from constant"
+            targets.append(_Target(target, type_, where, None, fmap.constants[target], table))
             continue
         attribute = source_attribute(target, fmap, attributes)
         if attribute is not None:
-            targets.append(
-                _Target(target, type_, f"attribute {attribute!r}", attribute, None, table)
-            )
+            where = f"field {target!r} from attribute {attribute!r}"
+            targets.append(_Target(target, type_, where, attribute, None, table))
     return Plan(tuple(targets))
 
 
@@ -311,14 +313,23 @@ def _convert(value: Any, type_: FieldType, where: str, has_table: bool) -> Any:
     if type_ == DATE:
         return _date(value, where)
     assert isinstance(type_, type)
-    text = str(value).strip()
-    for choice in type_:
-        if text.lower() == choice.value.lower():  # a difference of case only
-            return choice.value
+    choice = _choices(type_).get(str(value).strip().lower())  # a difference of case only
+    if choice is not None:
+        return choice
     hint = "" if has_table else "; add a translation under [values]"
     raise MappingError(
         f"{where}: {value!r} is not one of {', '.join(type_)} and has no translation{hint}"
     )
+
+
+@cache
+def _choices(enum: type[StrEnum]) -> Mapping[str, str]:
+    """The values of ``enum`` by their lower case (the first value, should two differ only
+    in case): looked up once per enum, not for every value of every feature."""
+    choices: dict[str, str] = {}
+    for choice in enum:
+        choices.setdefault(choice.value.lower(), choice.value)
+    return choices
 
 
 def _number_text(value: int | float) -> str:

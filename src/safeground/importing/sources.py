@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import hashlib
 import io
 import json
@@ -35,8 +34,7 @@ import math
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -51,6 +49,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
 from shapely.geometry.base import BaseGeometry
 
+from safeground.gc_pause import no_gc_pauses
 from safeground.geodata.fieldcoords import CSV_COLUMNS, read_field_polygons
 from safeground.geometry import GeometryError, check_lonlat, from_geojson
 
@@ -1350,20 +1349,6 @@ def _read_csv(
 # --- entry points ------------------------------------------------------------------
 
 
-@contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Hold back the cyclic garbage collector while a read builds its many small objects
-    (dicts and features, no cycles): on 100,000 features its repeated full passes
-    otherwise cost about a third of the reading time. Restored on exit."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def list_layers(path: Path) -> list[str]:
     """The names of the layers of ``path``: GDAL's layer names for GeoPackage, shapefile,
     zip and KML; the file's stem for GeoJSON and CSV (one layer). SourceError when the
@@ -1400,7 +1385,7 @@ def read_source(
     Raises SourceError for a problem of the whole file; a problem of one feature is that
     feature's ``error``.
     """
-    with _no_gc_pauses():
+    with no_gc_pauses():
         return _read_source(
             Path(path),
             layers=layers,

@@ -34,6 +34,7 @@ import shapely
 from safeground.clock import Clock, SystemClock
 from safeground.domain.errors import RuleViolation
 from safeground.domain.model import Report
+from safeground.gc_pause import no_gc_pauses
 from safeground.geometry import to_geojson, to_geojson_many
 from safeground.importing.mapping import (
     FieldMapping,
@@ -133,6 +134,8 @@ class _Item:
     content_hash: str
 
 
+# the import builds a few small objects per feature and no cycles: see no_gc_pauses
+@no_gc_pauses()
 def import_file(
     store: Store,
     path: Path,
@@ -317,6 +320,11 @@ def _preset_layers(path: Path, mapping: FieldMapping) -> list[str] | None:
     return chosen or None
 
 
+#: What ``json.dumps(properties, sort_keys=True, default=str)`` uses, made once: that call
+#: builds a new encoder each time. Content hashes of past imports depend on this text.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def _identify(
     dataset: str,
     layer: str,
@@ -328,7 +336,7 @@ def _identify(
     """The feature's stable key and content hash (of its attributes and WKB geometry)."""
     wkb = wkb or b""
     digest = hashlib.sha256(
-        json.dumps(feature.properties, sort_keys=True, default=str).encode() + b"\0" + wkb
+        _HASH_JSON.encode(feature.properties).encode() + b"\0" + wkb
     ).hexdigest()
     if feature.fid is not None:
         key = f"{dataset}|{layer}|id:{feature.fid}"

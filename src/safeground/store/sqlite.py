@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=16)  # a batch stamps every report with the same instant
 def _ms(at: datetime) -> datetime:
     """``at`` in UTC to the millisecond: what the database keeps of it."""
     return at.astimezone(UTC).replace(microsecond=at.microsecond // 1000 * 1000)
@@ -218,6 +220,13 @@ def _new_report(
         reviewed_at=reviewed_at,
         supersedes=new.supersedes,
     )
+
+
+def _picker(names: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
+    """A function giving the values of a row under ``names``, as a tuple."""
+    if len(names) == 1:  # itemgetter of one name gives the value, not a tuple
+        return lambda row: (row[names[0]],)
+    return itemgetter(*names)
 
 
 def _row(r: Report) -> tuple[Any, ...]:
@@ -422,7 +431,8 @@ class SQLiteStore(SharedSQL, Store):
 
     def _values(self, table: Table, rows: Sequence[Row]) -> tuple[str, list[tuple[Any, ...]]]:
         names = list(table.column_names)
-        values = [tuple(row[n] for n in names) for row in rows]
+        pick = _picker(names)
+        values = [pick(row) for row in rows]
         if table.geometry_type:
             names.append("geom")
             blobs = gpkg.encode_many([row["geom"] for row in rows])
@@ -460,8 +470,9 @@ class SQLiteStore(SharedSQL, Store):
         ).fetchone()
         array = np.empty(len(geoms), dtype=object)
         array[:] = list(geoms)
-        bounds = shapely.bounds(array)
-        present = np.flatnonzero(~shapely.is_missing(array) & ~shapely.is_empty(array))
+        # Python floats and ints: indexing numpy arrays element by element costs more
+        bounds = shapely.bounds(array).tolist()
+        present = np.flatnonzero(~shapely.is_missing(array) & ~shapely.is_empty(array)).tolist()
         with self.transaction():
             self._conn.execute(f"DROP TRIGGER {trigger}")
             (last,) = self._conn.execute(
@@ -476,7 +487,7 @@ class SQLiteStore(SharedSQL, Store):
             self._conn.executemany(
                 f"INSERT INTO {rtree} VALUES (?, ?, ?, ?, ?)",
                 [
-                    (first + int(i), bounds[i, 0], bounds[i, 2], bounds[i, 1], bounds[i, 3])
+                    (first + i, bounds[i][0], bounds[i][2], bounds[i][1], bounds[i][3])
                     for i in present
                 ],
             )
